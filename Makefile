@@ -1,0 +1,73 @@
+# Shopfront: `make run` serves the shop, `make test` runs the tests.
+# Both create .venv on first use; re-running them only redoes what changed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export VAR_DIR ?= $(CURDIR)/var
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve setup install install-dev test lint format clean
+
+help:
+	@echo "make run     set up and serve the shop with demo data on http://127.0.0.1:8000"
+	@echo "make test    install dev requirements and run the test suite"
+	@echo "make lint    ruff (lint + format check) and mypy"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Shopfront needs Python 3.11 or newer (set PYTHON=...)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# A random SECRET_KEY and demo staff password, written once into the git-ignored .env.
+.env:
+	@touch .env
+	@grep -q '^SECRET_KEY=' .env || [ -n "$$SECRET_KEY" ] \
+		|| echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> .env
+	@grep -q '^DEMO_STAFF_PASSWORD=' .env \
+		|| echo "DEMO_STAFF_PASSWORD=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(12))')" >> .env
+
+setup: install .env
+	@mkdir -p $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed $(VAR_DIR)/mail
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py ensure_demo_staff
+
+# Embedded defaults (no DATABASE_URL/REDIS_URL): SQLite, a file cache and a filesystem
+# broker, with a real Celery worker and beat. With the variables set, the same processes
+# run against PostgreSQL and Redis. Ctrl-C stops all of them.
+run: setup
+	@echo "Shopfront on http://127.0.0.1:8000 (Ctrl-C stops it)"
+	@export GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:8000}; \
+	if [ -z "$$DATABASE_URL$$REDIS_URL" ]; then \
+		export WEB_CONCURRENCY=$${WEB_CONCURRENCY:-3} CELERY_CONCURRENCY=$${CELERY_CONCURRENCY:-1}; \
+	fi; \
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start web worker beat
+
+test: install-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy apps config
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles var .pytest_cache .mypy_cache .ruff_cache

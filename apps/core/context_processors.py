@@ -1,0 +1,13 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def shop(request: HttpRequest) -> dict[str, Any]:
+    """Shop-wide names the base template needs."""
+    return {"SHOP_NAME": settings.SHOP_NAME, "SITE_URL": settings.SITE_URL}

@@ -1,0 +1,28 @@
+"""Site-wide views: the home page shell and the health endpoints."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from apps.core.health import readiness
+
+
+class HomeView(TemplateView):
+    template_name = "core/home.html"
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers; touches no database, cache or broker."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when every backing service answers, else 503 naming those down."""
+    checks = readiness()
+    down = sorted(name for name, state in checks.items() if state != "ok")
+    body = {"status": "unavailable" if down else "ok", "checks": checks, "down": down}
+    return JsonResponse(body, status=503 if down else 200)

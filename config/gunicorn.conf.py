@@ -1,0 +1,28 @@
+"""gunicorn settings; every knob can be set from the environment."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+_port = os.environ.get("PORT")
+bind = os.environ.get("GUNICORN_BIND") or (f"0.0.0.0:{_port}" if _port else "127.0.0.1:8000")
+
+# Sync workers: the views are short and CPU-bound; 2 per core plus one keeps both cores
+# busy while a worker waits on PostgreSQL or Redis.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so that a slow leak can never take the box down.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+# Heartbeat files in memory: a slow disk must not make the arbiter kill healthy workers.
+_shm = "/dev/shm"  # noqa: S108 - gunicorn's documented choice for heartbeat files
+worker_tmp_dir = _shm if os.path.isdir(_shm) else None
+# Shopfront's own middleware writes one JSON line per request; no second access log.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

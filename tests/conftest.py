@@ -1,0 +1,80 @@
+"""Shared fixtures: personas, service gating, eager Celery and a clean cache per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from apps.accounts.models import User
+from config.celery import app as celery_app
+from tests.factories import UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "a-long-test-password-42"
+
+
+def _require(service: str, available: bool, how: str) -> None:
+    if available:
+        return
+    message = f"needs {service} ({how})"
+    if IN_CI:
+        pytest.fail(f"{message}: CI=true requires every service", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        _require("PostgreSQL", settings.IS_POSTGRES, "set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("redis"):
+        _require("Redis", bool(settings.REDIS_URL), "set REDIS_URL=redis://...")
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery() -> Iterator[None]:
+    """Tasks run in-process unless a test starts a real worker."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    # Only this project's keys: with Redis, FLUSHDB would wipe whatever else shares the db.
+    _cache_clear()
+    yield
+    _cache_clear()
+
+
+def _cache_clear() -> None:
+    delete_pattern = getattr(cache, "delete_pattern", None)
+    if delete_pattern is not None:
+        delete_pattern("*")
+    else:
+        cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def shopper(db: None) -> User:
+    return UserFactory(email="shopper@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def other_shopper(db: None) -> User:
+    return UserFactory(email="other@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def staff(db: None) -> User:
+    return UserFactory(
+        email="staff@example.com", password=PASSWORD, is_staff=True, is_superuser=True
+    )

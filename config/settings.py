@@ -191,10 +191,12 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
 
 # --- E-mail ------------------------------------------------------------------------------
-EMAIL_FILE_DIR = VAR_DIR / "mail"
-_email = env.email_url("EMAIL_URL", default=f"filemail://{EMAIL_FILE_DIR}")
+_email = env.email_url("EMAIL_URL", default="filemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", str(EMAIL_FILE_DIR))
+# django-environ drops the leading slash of a filemail:// path: relative paths are taken
+# from the project root, and the default is var/mail, where a user can open the files.
+_email_path = _email.get("EMAIL_FILE_PATH") or ""
+EMAIL_FILE_PATH = str(BASE_DIR / _email_path) if _email_path else str(VAR_DIR / "mail")
 EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = _email.get("EMAIL_PORT", 25)
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")

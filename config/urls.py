@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from apps.core import views as core_views
 
@@ -21,5 +20,5 @@ if settings.SERVE_MEDIA:
     # Embedded mode only: production serves MEDIA_URL from the web server or a CDN.
     prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns += [
-        re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(rf"^{prefix}(?P<path>.*)$", core_views.media, name="media"),
     ]

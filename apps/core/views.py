@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
+from django.views.static import serve
 
 from apps.core.health import readiness
 
@@ -26,3 +28,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
     down = sorted(name for name, state in checks.items() if state != "ok")
     body = {"status": "unavailable" if down else "ok", "checks": checks, "down": down}
     return JsonResponse(body, status=503 if down else 200)
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files, in embedded mode only (production serves MEDIA_ROOT itself)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

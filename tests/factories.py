@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import factory
 
 from apps.accounts.models import Address, User
+from apps.catalog.models import Category, Product, ProductImage, Variant
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -28,3 +31,55 @@ class AddressFactory(factory.django.DjangoModelFactory):
     city = factory.Faker("city")
     postal_code = factory.Faker("postcode")
     country = "GB"
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    """Builds tree nodes through treebeard: pass `parent=` for a child category."""
+
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    is_active = True
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        if parent is not None:
+            return parent.add_child(**kwargs)
+        return model_class.add_root(**kwargs)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    title = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    description = factory.Faker("paragraph")
+    brand = "Acme"
+    category = factory.SubFactory(CategoryFactory)
+    price = Decimal("10.00")
+    option_names = factory.LazyFunction(lambda: ["Size"])
+
+
+class VariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    product = factory.SubFactory(ProductFactory)
+    sku = factory.Sequence(lambda n: f"SKU-{n:06d}")
+    options = factory.LazyFunction(lambda: {"Size": "M"})
+    price = Decimal("10.00")
+    stock = 10
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.django.ImageField(width=64, height=64, color="teal")
+    width = 64
+    height = 64
+    alt_text = factory.LazyAttribute(lambda image: f"Photo of {image.product.title}")

@@ -1,0 +1,191 @@
+"""The catalog: a category tree, products with variants, images and stock movements."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from treebeard.mp_tree import MP_Node
+
+from apps.catalog.choices import StockReason
+from apps.core.models import TimeStampedModel
+
+LOW_STOCK_THRESHOLD = 5
+
+
+class Category(MP_Node):
+    """A node of the category tree (materialised path: a subtree is one prefix)."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True, db_index=True)
+
+    node_order_by = ["position", "name"]
+
+    class Meta:
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:category", kwargs={"slug": self.slug})
+
+
+class Product(TimeStampedModel):
+    """Something the shop sells; shoppers buy one of its variants."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    brand = models.CharField(max_length=100, blank=True, db_index=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    is_active = models.BooleanField(default=True)
+    is_featured = models.BooleanField(default=False)
+    option_names = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Names of the options variants differ by, e.g. ["Size", "Colour"].',
+    )
+    # The lowest active variant price, kept by the catalog services so that listings can
+    # sort and filter by price on an index instead of aggregating variants per row.
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    seo_title = models.CharField("SEO title", max_length=200, blank=True)
+    seo_description = models.CharField("SEO description", max_length=300, blank=True)
+    # Filled by a PostgreSQL trigger (see migration 0002) from title > brand > description,
+    # so bulk inserts and updates are searchable too. Unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["is_active", "category", "-created_at"], name="product_cat_newest"
+            ),
+            models.Index(fields=["is_active", "category", "price"], name="product_cat_price"),
+            models.Index(fields=["is_active", "category", "title"], name="product_cat_title"),
+            models.Index(fields=["is_active", "-created_at", "id"], name="product_newest"),
+            models.Index(fields=["is_active", "price", "id"], name="product_price"),
+            models.Index(fields=["is_active", "title", "id"], name="product_title"),
+            models.Index(fields=["is_active", "is_featured"], name="product_featured"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product", kwargs={"slug": self.slug})
+
+
+class Variant(models.Model):
+    """A buyable version of a product: one SKU, one price, its own stock."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    options = models.JSONField(
+        default=dict, blank=True, help_text='e.g. {"Size": "M", "Colour": "Red"}'
+    )
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    compare_at_price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    # Changed only through apps.catalog.services.stock_* so every change is a movement.
+    stock = models.IntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    weight_grams = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stock__gte=0), name="variant_stock_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="variant_price_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["product", "is_active", "stock"], name="variant_product_stock"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.title} ({self.label})" if self.options else self.sku
+
+    @property
+    def label(self) -> str:
+        return " / ".join(str(value) for value in self.options.values()) or self.sku
+
+    @property
+    def stock_state(self) -> str:
+        if not self.is_active or self.stock <= 0:
+            return "sold_out"
+        if self.stock <= LOW_STOCK_THRESHOLD:
+            return "low"
+        return "in_stock"
+
+    @property
+    def on_sale(self) -> bool:
+        return self.compare_at_price is not None and self.compare_at_price > self.price
+
+
+def product_image_path(instance: ProductImage, filename: str) -> str:
+    return f"products/{instance.product_id}/{filename}"
+
+
+class ProductImage(models.Model):
+    """A product photo; listing and detail renditions are made by a Celery task."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    # Plain ImageField without width_field/height_field: those make Django open the file
+    # whenever an instance loads with them unset. The renditions task records the sizes.
+    image = models.ImageField(upload_to=product_image_path)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    # {"listing": [{"width": 400, "height": 400, "webp": "...", "jpeg": "..."}, ...], ...}
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["product", "position"], name="image_product_position")]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name or ""
+
+    def rendition_set(self, kind: str) -> list[dict[str, Any]]:
+        return list(self.renditions.get(kind, []))
+
+
+class StockMovement(models.Model):
+    """One change of a variant's stock: who, when, why, by how much, and the result."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="movements")
+    delta = models.IntegerField()
+    stock_after = models.IntegerField()
+    reason = models.CharField(max_length=20, choices=StockReason.choices)
+    note = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["variant", "-created_at"], name="movement_variant_time")]
+
+    def __str__(self) -> str:
+        return f"{self.variant.sku} {self.delta:+d} ({self.get_reason_display()})"

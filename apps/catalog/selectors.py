@@ -1,0 +1,196 @@
+"""Reads for the catalog pages and API. Pages and API call the same functions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from apps.catalog.choices import ProductOrdering
+from apps.catalog.models import Category, Product, ProductImage, Variant
+
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    ProductOrdering.NEWEST: ("-created_at", "-id"),
+    ProductOrdering.PRICE_ASC: ("price", "id"),
+    ProductOrdering.PRICE_DESC: ("-price", "-id"),
+    ProductOrdering.NAME: ("title", "id"),
+    ProductOrdering.RELEVANCE: ("-rank", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    """What a shopper asked the listing for, already validated."""
+
+    query: str = ""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool = False
+    options: dict[str, list[str]] = field(default_factory=dict)
+    ordering: str = ""
+
+    @property
+    def effective_ordering(self) -> str:
+        if self.ordering and (self.ordering != ProductOrdering.RELEVANCE or self.query):
+            return self.ordering
+        return ProductOrdering.RELEVANCE if self.query else ProductOrdering.NEWEST
+
+
+def category_tree() -> list[Category]:
+    """Active categories in tree order (depth-first), for navigation and the API."""
+    return list(Category.get_tree().filter(is_active=True))
+
+
+def top_categories() -> QuerySet[Category]:
+    return Category.get_root_nodes().filter(is_active=True)
+
+
+def category_get(*, slug: str) -> Category:
+    """An active category whose ancestors are all active, or 404."""
+    category = Category.objects.filter(slug=slug, is_active=True).first()
+    if category is None or category.get_ancestors().filter(is_active=False).exists():
+        raise Http404("No such category.")
+    return category
+
+
+def category_subtree_ids(category: Category) -> list[int]:
+    """The category and its active descendants (one prefix query on the path)."""
+    return list(
+        Category.objects.filter(path__startswith=category.path, is_active=True).values_list(
+            "id", flat=True
+        )
+    )
+
+
+def _first_image() -> Prefetch[Any, Any, Any]:
+    # Only the cover image for listings; a sliced Prefetch is one windowed query.
+    return Prefetch(
+        "images",
+        queryset=ProductImage.objects.order_by("position", "id")[:1],
+        to_attr="cover_images",
+    )
+
+
+def _in_stock() -> Exists:
+    return Exists(Variant.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=0))
+
+
+def visible_products() -> QuerySet[Product]:
+    """Products a shopper may see: active, in an active category."""
+    return Product.objects.filter(is_active=True, category__is_active=True)
+
+
+def product_list(
+    *, filters: ProductFilters | None = None, category: Category | None = None
+) -> QuerySet[Product]:
+    """The catalog listing: filters, search and a total ordering (unique tie-breaker)."""
+    filters = filters or ProductFilters()
+    products: QuerySet[Product] = visible_products().annotate(has_stock=_in_stock())
+    if category is not None:
+        products = products.filter(category_id__in=category_subtree_ids(category))
+    if filters.min_price is not None:
+        products = products.filter(price__gte=filters.min_price)
+    if filters.max_price is not None:
+        products = products.filter(price__lte=filters.max_price)
+    if filters.in_stock:
+        products = products.filter(_in_stock())
+    for name, values in filters.options.items():
+        products = products.filter(_option_match(name, values))
+    if filters.query:
+        products = _search(products, filters.query)
+
+    ordering = filters.effective_ordering
+    if ordering == ProductOrdering.RELEVANCE and not settings.IS_POSTGRES:
+        ordering = ProductOrdering.NEWEST
+    return products.order_by(*ORDERINGS[ordering]).prefetch_related(_first_image())
+
+
+def _option_match(name: str, values: list[str]) -> Exists:
+    matching = Q()
+    for value in values:
+        if settings.IS_POSTGRES:
+            matching |= Q(options__contains={name: value})  # GIN jsonb_path_ops index
+        else:
+            matching |= Q(**{f"options__{name}": value})
+    return Exists(Variant.objects.filter(matching, product=OuterRef("pk"), is_active=True))
+
+
+def _search(products: QuerySet[Product], query: str) -> QuerySet[Product]:
+    if not settings.IS_POSTGRES:
+        return products.filter(
+            Q(title__icontains=query) | Q(brand__icontains=query) | Q(description__icontains=query)
+        ).annotate(rank=F("id"))
+    search_query = SearchQuery(query, search_type="websearch", config="english")
+    # Full text finds words (stemmed, weighted title > brand > description); trigram word
+    # similarity finds the product when the shopper made a typo in a title or brand word.
+    return products.filter(
+        Q(search_vector=search_query)
+        | Q(title__trigram_word_similar=query)
+        | Q(brand__trigram_word_similar=query)
+    ).annotate(
+        rank=SearchRank(F("search_vector"), search_query) + TrigramWordSimilarity(query, "title")
+    )
+
+
+def featured_products(*, limit: int = 8) -> QuerySet[Product]:
+    return (
+        visible_products()
+        .filter(is_featured=True)
+        .annotate(has_stock=_in_stock())
+        .order_by("-created_at", "-id")
+        .prefetch_related(_first_image())[:limit]
+    )
+
+
+def product_get(*, slug: str) -> Product:
+    """A visible product with its active variants, images and category, or 404."""
+    product = (
+        visible_products()
+        .select_related("category")
+        .prefetch_related(
+            Prefetch(
+                "variants",
+                queryset=Variant.objects.filter(is_active=True),
+                to_attr="active_variants",
+            ),
+            Prefetch(
+                "images",
+                queryset=ProductImage.objects.order_by("position", "id"),
+                to_attr="gallery",
+            ),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
+def related_products(*, product: Product, limit: int = 4) -> QuerySet[Product]:
+    return (
+        visible_products()
+        .filter(category_id=product.category_id)
+        .exclude(pk=product.pk)
+        .annotate(has_stock=_in_stock())
+        .order_by("-created_at", "-id")
+        .prefetch_related(_first_image())[:limit]
+    )
+
+
+def option_facets(*, category: Category | None = None, limit: int = 2000) -> dict[str, list[str]]:
+    """Option names and the values on offer, for the listing's filter form."""
+    variants = Variant.objects.filter(is_active=True, product__is_active=True)
+    if category is not None:
+        variants = variants.filter(product__category_id__in=category_subtree_ids(category))
+    facets: dict[str, set[str]] = defaultdict(set)
+    for options in variants.values_list("options", flat=True).distinct()[:limit]:
+        for name, value in (options or {}).items():
+            facets[str(name)].add(str(value))
+    return {name: sorted(values) for name, values in sorted(facets.items())}

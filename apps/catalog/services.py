@@ -1,0 +1,149 @@
+"""Writes to the catalog. Stock changes only ever happen here, as movements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Min
+
+from apps.accounts.models import User
+from apps.catalog.choices import StockReason
+from apps.catalog.models import Category, Product, ProductImage, StockMovement, Variant
+from apps.core.errors import ApplicationError, NotFound
+from apps.core.queue import enqueue_on_commit
+
+
+class InsufficientStock(ApplicationError):
+    """A stock decrease would take the variant below zero."""
+
+    code = "insufficient_stock"
+    status_code = 409
+
+
+@transaction.atomic
+def stock_adjust(
+    *,
+    variant_id: int,
+    delta: int,
+    reason: StockReason | str,
+    actor: User | None = None,
+    note: str = "",
+) -> StockMovement:
+    """Applies `delta` to a variant's stock and records the movement.
+
+    One conditional UPDATE (`... WHERE stock >= -delta`) both checks and applies the
+    change, so two writers can never both spend the last unit and a stale number held by
+    an admin form is never written back. The CHECK constraint is the last line of defence.
+    """
+    if delta == 0:
+        raise ApplicationError("A stock change of zero changes nothing.")
+    claimed = Variant.objects.filter(pk=variant_id)
+    if delta < 0:
+        claimed = claimed.filter(stock__gte=-delta)
+    if claimed.update(stock=F("stock") + delta) == 0:
+        if not Variant.objects.filter(pk=variant_id).exists():
+            raise NotFound("That product variant does not exist.")
+        available = Variant.objects.values_list("stock", flat=True).get(pk=variant_id)
+        raise InsufficientStock(
+            f"Only {available} in stock; cannot remove {-delta}.",
+            fields={"stock": [f"Only {available} in stock."]},
+        )
+    # Our UPDATE holds the row lock until commit, so this read sees exactly our result.
+    stock_after = Variant.objects.values_list("stock", flat=True).get(pk=variant_id)
+    return StockMovement.objects.create(
+        variant_id=variant_id,
+        delta=delta,
+        stock_after=stock_after,
+        reason=reason,
+        actor=actor,
+        note=note,
+    )
+
+
+@transaction.atomic
+def stock_set(
+    *, variant_id: int, quantity: int, actor: User | None = None, note: str = ""
+) -> StockMovement | None:
+    """Sets a variant's stock to a counted `quantity`, recorded as the delta it took.
+
+    The row is locked while the delta is worked out, so a sale committing meanwhile is
+    either counted before the lock or waits for it; it is never overwritten.
+    Returns None when the stock already equals `quantity`.
+    """
+    if quantity < 0:
+        raise ApplicationError(
+            "Stock cannot be negative.", fields={"stock": ["Must be 0 or more."]}
+        )
+    current = (
+        Variant.objects.select_for_update()
+        .filter(pk=variant_id)
+        .values_list("stock", flat=True)
+        .first()
+    )
+    if current is None:
+        raise NotFound("That product variant does not exist.")
+    if quantity == current:
+        return None
+    return stock_adjust(
+        variant_id=variant_id,
+        delta=quantity - current,
+        reason=StockReason.COUNT,
+        actor=actor,
+        note=note,
+    )
+
+
+def product_price_refresh(*, product_ids: Iterable[int]) -> None:
+    """Recomputes the denormalised `Product.price` (lowest active variant price)."""
+    ids = list(product_ids)
+    lowest = dict(
+        Variant.objects.filter(product_id__in=ids, is_active=True)
+        .values("product_id")
+        .annotate(low=Min("price"))
+        .values_list("product_id", "low")
+    )
+    for product_id in ids:
+        Product.objects.filter(pk=product_id).update(
+            price=lowest.get(product_id) or Decimal("0.00")
+        )
+
+
+@transaction.atomic
+def variant_set_price(
+    *, variant: Variant, price: Decimal, compare_at_price: Decimal | None = None
+) -> Variant:
+    """Changes a variant's price and keeps the product's listing price in step."""
+    if price < 0:
+        raise ApplicationError(
+            "Price cannot be negative.", fields={"price": ["Must be 0 or more."]}
+        )
+    variant.price = price
+    variant.compare_at_price = compare_at_price
+    variant.save(update_fields=["price", "compare_at_price"])
+    product_price_refresh(product_ids=[variant.product_id])
+    return variant
+
+
+@transaction.atomic
+def product_set_active(*, product_ids: Iterable[int], active: bool) -> int:
+    """Shows or hides products in bulk; returns how many changed."""
+    return (
+        Product.objects.filter(pk__in=list(product_ids))
+        .exclude(is_active=active)
+        .update(is_active=active)
+    )
+
+
+@transaction.atomic
+def product_move_to_category(*, product_ids: Iterable[int], category: Category) -> int:
+    """Moves products to `category` in bulk; returns how many moved."""
+    return Product.objects.filter(pk__in=list(product_ids)).update(category=category)
+
+
+def product_image_renditions_request(*, image: ProductImage) -> None:
+    """Asks the worker to (re)make an image's listing and detail renditions."""
+    from apps.catalog.tasks import make_image_renditions
+
+    enqueue_on_commit(make_image_renditions, image.pk)

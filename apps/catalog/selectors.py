@@ -44,17 +44,20 @@ class ProductFilters:
 
 def category_tree() -> list[Category]:
     """Active categories in tree order (depth-first), for navigation and the API."""
-    return list(Category.get_tree().filter(is_active=True))
+    return list(Category.objects.get_tree().filter(is_active=True))
 
 
 def top_categories() -> QuerySet[Category]:
-    return Category.get_root_nodes().filter(is_active=True)
+    return Category.objects.get_root_nodes().filter(is_active=True)
 
 
 def category_get(*, slug: str) -> Category:
     """An active category whose ancestors are all active, or 404."""
     category = Category.objects.filter(slug=slug, is_active=True).first()
-    if category is None or category.get_ancestors().filter(is_active=False).exists():
+    if (
+        category is None
+        or Category.objects.get_ancestors(category).filter(is_active=False).exists()
+    ):
         raise Http404("No such category.")
     return category
 
@@ -194,3 +197,13 @@ def option_facets(*, category: Category | None = None, limit: int = 2000) -> dic
         for name, value in (options or {}).items():
             facets[str(name)].add(str(value))
     return {name: sorted(values) for name, values in sorted(facets.items())}
+
+
+def subcategories(category: Category | None) -> list[Category]:
+    """Active children of `category`, or the active top-level categories."""
+    nodes = (
+        Category.objects.get_children(category)
+        if category is not None
+        else Category.objects.get_root_nodes()
+    )
+    return list(nodes.filter(is_active=True))

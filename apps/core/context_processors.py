@@ -10,4 +10,10 @@ from django.http import HttpRequest
 
 def shop(request: HttpRequest) -> dict[str, Any]:
     """Shop-wide names the base template needs."""
-    return {"SHOP_NAME": settings.SHOP_NAME, "SITE_URL": settings.SITE_URL}
+    return {
+        "SHOP_NAME": settings.SHOP_NAME,
+        "SITE_URL": settings.SITE_URL,
+        "SHOP_CURRENCY": settings.SHOP_CURRENCY,
+        "SHOP_CURRENCY_SYMBOL": settings.SHOP_CURRENCY_SYMBOL,
+        "MEDIA_URL": settings.MEDIA_URL,
+    }

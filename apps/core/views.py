@@ -1,18 +1,13 @@
-"""Site-wide views: the home page shell and the health endpoints."""
+"""Site-wide views: health endpoints and embedded media."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.generic import TemplateView
 from django.views.static import serve
 
 from apps.core.health import readiness
-
-
-class HomeView(TemplateView):
-    template_name = "core/home.html"
 
 
 @never_cache

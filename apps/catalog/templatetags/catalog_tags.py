@@ -1,0 +1,67 @@
+"""Template helpers for prices and responsive product images."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import QueryDict
+from django.utils.formats import number_format
+
+from apps.catalog.models import ProductImage
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | None) -> str:
+    """`12.5` → `€12.50`, in the shop currency, with thousands separators."""
+    if amount is None:
+        return ""
+    return f"{settings.SHOP_CURRENCY_SYMBOL}{number_format(amount, 2, force_grouping=True)}"
+
+
+def _srcset(renditions: list[dict[str, Any]], fmt: str) -> str:
+    return ", ".join(
+        f"{default_storage.url(r[fmt])} {r['width']}w" for r in renditions if r.get(fmt)
+    )
+
+
+@register.inclusion_tag("catalog/_picture.html")
+def picture(
+    image: ProductImage | str | None, kind: str, sizes: str, *, eager: bool = False, alt: str = ""
+) -> dict[str, Any]:
+    """A <picture> with WebP and JPEG srcsets, width/height and lazy loading.
+
+    Until the renditions task has run, the original upload is shown instead.
+    """
+    if not isinstance(image, ProductImage):  # no photo ("" from an empty list lookup)
+        return {"image": None}
+    renditions = image.rendition_set(kind)
+    largest = renditions[-1] if renditions else None
+    return {
+        "image": image,
+        "alt": image.alt_text or alt,
+        "webp_srcset": _srcset(renditions, "webp"),
+        "jpeg_srcset": _srcset(renditions, "jpeg"),
+        "src": default_storage.url(renditions[0]["jpeg"]) if renditions else image.image.url,
+        "width": (largest or {}).get("width") or image.width or None,
+        "height": (largest or {}).get("height") or image.height or None,
+        "sizes": sizes,
+        "loading": "eager" if eager else "lazy",
+    }
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with some parameters replaced (None removes one)."""
+    query: QueryDict = context["request"].GET.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = str(value)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"

@@ -8,6 +8,7 @@ production services. `DJANGO_ENV=production` makes the unsafe defaults fatal.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -41,6 +42,15 @@ SHOP_NAME = env.str("SHOP_NAME", default="Shopfront")
 # One shop currency: prices are stored as Decimal amounts in it.
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 SHOP_CURRENCY_SYMBOL = env.str("SHOP_CURRENCY_SYMBOL", default="€")
+# One tax rate; prices are entered including it (EU style) or excluding it (US style).
+SHOP_TAX_RATE = Decimal(env.str("SHOP_TAX_RATE", default="0.20"))
+SHOP_PRICES_INCLUDE_TAX = env.bool("SHOP_PRICES_INCLUDE_TAX", default=True)
+CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=10)
+# Unpaid orders hold their stock this long before the expiry job cancels them.
+ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30)
+PAYMENT_GATEWAY = env.str(
+    "PAYMENT_GATEWAY", default="apps.payments.gateways.simulated.SimulatedCardGateway"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +73,10 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.catalog",
+    "apps.cart",
+    "apps.checkout",
+    "apps.orders",
+    "apps.payments",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.shop",
+                "apps.cart.context_processors.cart",
             ],
         },
     },
@@ -296,7 +311,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "expire-unpaid-orders": {"task": "apps.orders.tasks.expire_unpaid_orders", "schedule": 60.0},
+    "sweep-notifications": {"task": "apps.orders.tasks.sweep_notifications", "schedule": 60.0},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- REST framework ----------------------------------------------------------------------

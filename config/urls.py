@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("accounts/orders/", include("apps.orders.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -87,3 +87,32 @@ def staff(db: None) -> User:
     return UserFactory(
         email="staff@example.com", password=PASSWORD, is_staff=True, is_superuser=True
     )
+
+
+class _DeadBroker:
+    """Points the Celery app at a port where nothing listens, until restored."""
+
+    def __init__(self) -> None:
+        self.original = celery_app.conf.broker_url
+        celery_app.conf.task_always_eager = False
+        celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+        self._drop_pools()
+
+    def restore(self) -> None:
+        celery_app.conf.broker_url = self.original
+        celery_app.conf.task_always_eager = True
+        self._drop_pools()
+
+    @staticmethod
+    def _drop_pools() -> None:
+        # Forget the cached pools so the next publish builds one for the current broker_url;
+        # kombu keeps each URL's pool in its own registry, so nothing else is disturbed.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def dead_broker() -> Iterator[_DeadBroker]:
+    broker = _DeadBroker()
+    yield broker
+    broker.restore()

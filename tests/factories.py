@@ -7,7 +7,9 @@ from decimal import Decimal
 import factory
 
 from apps.accounts.models import Address, User
+from apps.cart.models import Cart, CartLine
 from apps.catalog.models import Category, Product, ProductImage, Variant
+from apps.checkout.models import ShippingMethod
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -83,3 +85,27 @@ class ProductImageFactory(factory.django.DjangoModelFactory):
     width = 64
     height = 64
     alt_text = factory.LazyAttribute(lambda image: f"Photo of {image.product.title}")
+
+
+class ShippingMethodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShippingMethod
+
+    name = factory.Sequence(lambda n: f"Courier {n}")
+    price = Decimal("4.90")
+    free_above = Decimal("50.00")
+
+
+class CartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cart
+
+
+class CartLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CartLine
+
+    cart = factory.SubFactory(CartFactory)
+    variant = factory.SubFactory(VariantFactory)
+    quantity = 1
+    price_seen = factory.LazyAttribute(lambda line: line.variant.price)

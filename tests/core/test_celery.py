@@ -40,25 +40,6 @@ def test_password_reset_email_goes_through_redis_to_a_real_worker(real_worker, s
     assert "/accounts/password/reset/" in mail.outbox[0].body
 
 
-@pytest.fixture
-def dead_broker() -> Iterator[None]:
-    """Points the Celery app at a port where nothing listens, then restores it."""
-    original = celery_app.conf.broker_url
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    _drop_connection_pools()
-    yield
-    celery_app.conf.broker_url = original
-    _drop_connection_pools()
-
-
-def _drop_connection_pools() -> None:
-    # Forget the cached pools so the next publish builds one for the current broker_url;
-    # kombu keeps each URL's pool in its own registry, so nothing else is disturbed.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.mark.django_db
 def test_a_request_whose_task_cannot_be_enqueued_still_succeeds(
     client, shopper, dead_broker, django_capture_on_commit_callbacks, caplog

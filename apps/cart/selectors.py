@@ -1,0 +1,92 @@
+"""Reads for the cart: its lines with what changed since the shopper added them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Sum
+
+from apps.cart.models import Cart, CartLine
+from apps.catalog.models import ProductImage
+from apps.checkout.pricing import Totals, line_total, totals
+
+
+@dataclass(frozen=True)
+class CartItem:
+    """A cart line as the shopper should see it now."""
+
+    line: CartLine
+    unit_price: Decimal
+    total: Decimal
+    price_changed: bool
+    sold_out: bool
+    too_many: bool
+
+    @property
+    def problem(self) -> str:
+        variant = self.line.variant
+        if self.sold_out:
+            return "Sold out since you added it. Remove it to check out."
+        if self.too_many:
+            return f"Only {variant.stock} left. Lower the quantity to check out."
+        if self.price_changed:
+            return f"The price changed from {self.line.price_seen} to {self.unit_price}."
+        return ""
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    items: list[CartItem]
+    totals: Totals
+
+    @property
+    def count(self) -> int:
+        return sum(item.line.quantity for item in self.items)
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.items) and not any(i.sold_out or i.too_many for i in self.items)
+
+
+def cart_summary(*, cart: Cart | None) -> CartSummary:
+    """Lines with current prices and stock; one query for lines, one for cover images."""
+    if cart is None:
+        return CartSummary(items=[], totals=totals(lines=[]))
+    lines = (
+        CartLine.objects.filter(cart=cart)
+        .select_related("variant__product")
+        .prefetch_related(
+            Prefetch(
+                "variant__product__images",
+                queryset=ProductImage.objects.order_by("position", "id")[:1],
+                to_attr="cover_images",
+            )
+        )
+        .order_by("created_at", "id")
+    )
+    items = []
+    for line in lines:
+        variant = line.variant
+        available = variant.is_active and variant.product.is_active and variant.stock > 0
+        items.append(
+            CartItem(
+                line=line,
+                unit_price=variant.price,
+                total=line_total(variant.price, line.quantity),
+                price_changed=variant.price != line.price_seen,
+                sold_out=not available,
+                too_many=available and line.quantity > variant.stock,
+            )
+        )
+    return CartSummary(
+        items=items,
+        totals=totals(lines=[(i.unit_price, i.line.quantity) for i in items if not i.sold_out]),
+    )
+
+
+def cart_count(*, cart_id: int | None) -> int:
+    """Items in the cart, for the header badge (one aggregate query)."""
+    if cart_id is None:
+        return 0
+    return CartLine.objects.filter(cart_id=cart_id).aggregate(n=Sum("quantity"))["n"] or 0

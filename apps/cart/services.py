@@ -1,0 +1,172 @@
+"""Cart writes: every quantity rule is checked here, against the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from apps.accounts.models import User
+from apps.cart.models import Cart, CartLine
+from apps.catalog.models import Variant
+from apps.catalog.selectors import visible_products
+from apps.core.errors import ApplicationError
+
+
+class CartError(ApplicationError):
+    """The cart change was refused; nothing was changed."""
+
+    code = "cart_invalid"
+
+
+def _buyable_variant(variant_id: object) -> Variant:
+    try:
+        pk = int(str(variant_id))
+    except ValueError:
+        pk = 0
+    variant = (
+        Variant.objects.select_related("product")
+        .filter(pk=pk, is_active=True, product__in=visible_products())
+        .first()
+    )
+    if variant is None:
+        raise CartError(
+            "That product is not available.", fields={"variant": ["That product is not available."]}
+        )
+    return variant
+
+
+def parse_quantity(raw: object) -> int:
+    """A whole number from 1 to the per-line maximum, or a CartError saying what is allowed."""
+    limit = settings.CART_MAX_LINE_QUANTITY
+    message = f"Enter a whole number from 1 to {limit}."
+    if isinstance(raw, bool):
+        raise CartError(message, fields={"quantity": [message]})
+    if isinstance(raw, int):
+        quantity = raw
+    else:
+        text = str(raw).strip()
+        if not text.isdigit() or len(text) > 6:
+            raise CartError(message, fields={"quantity": [message]})
+        quantity = int(text)
+    if not 1 <= quantity <= limit:
+        raise CartError(message, fields={"quantity": [message]})
+    return quantity
+
+
+def _check_stock(variant: Variant, quantity: int) -> None:
+    if variant.stock <= 0:
+        raise CartError(f"{variant.product.title} is sold out.", fields={"quantity": ["Sold out."]})
+    if quantity > variant.stock:
+        raise CartError(
+            f"Only {variant.stock} of {variant.product.title} left; you asked for {quantity}.",
+            fields={"quantity": [f"Only {variant.stock} left."]},
+        )
+
+
+@transaction.atomic
+def cart_add_item(*, cart: Cart, variant_id: object, quantity: object = 1) -> CartLine:
+    """Adds to the cart; adding a variant already there increases its quantity."""
+    variant = _buyable_variant(variant_id)
+    wanted = parse_quantity(quantity)
+    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+    new_quantity = wanted + (line.quantity if line else 0)
+    limit = settings.CART_MAX_LINE_QUANTITY
+    if new_quantity > limit:
+        raise CartError(
+            f"You can buy at most {limit} of one item per order.",
+            fields={"quantity": [f"At most {limit} per order."]},
+        )
+    _check_stock(variant, new_quantity)
+    if line is None:
+        try:
+            with transaction.atomic():
+                line = CartLine.objects.create(
+                    cart=cart, variant=variant, quantity=new_quantity, price_seen=variant.price
+                )
+        except IntegrityError:
+            # A concurrent add of the same variant won the insert: add to that line instead.
+            return cart_add_item(cart=cart, variant_id=variant.pk, quantity=wanted)
+    else:
+        line.quantity = new_quantity
+        line.price_seen = variant.price
+        line.save(update_fields=["quantity", "price_seen"])
+    cart.save(update_fields=["updated_at"])
+    return line
+
+
+@transaction.atomic
+def cart_set_quantity(*, cart: Cart, line_id: object, quantity: object) -> CartLine:
+    """Sets a line's quantity (1 to the per-line maximum, never above stock)."""
+    line = _line(cart, line_id)
+    wanted = parse_quantity(quantity)
+    variant = _buyable_variant(line.variant_id)
+    _check_stock(variant, wanted)
+    line.quantity = wanted
+    line.price_seen = variant.price
+    line.save(update_fields=["quantity", "price_seen"])
+    return line
+
+
+@transaction.atomic
+def cart_remove_item(*, cart: Cart, line_id: object) -> None:
+    _line(cart, line_id).delete()
+
+
+def _line(cart: Cart, line_id: object) -> CartLine:
+    try:
+        pk = int(str(line_id))
+    except ValueError:
+        pk = 0
+    line = CartLine.objects.filter(cart=cart, pk=pk).first()
+    if line is None:
+        raise CartError("That item is not in your cart.")
+    return line
+
+
+@dataclass(frozen=True)
+class MergeChange:
+    """Something the shopper should be told after their carts were merged."""
+
+    title: str
+    message: str
+
+
+@transaction.atomic
+def cart_merge(*, source: Cart, user: User) -> tuple[Cart, list[MergeChange]]:
+    """Moves an anonymous cart into the user's cart at sign-in.
+
+    Quantities add up, capped by the per-line maximum and by stock; the returned changes
+    say what was capped or dropped so the shopper is told.
+    """
+    target, _ = Cart.objects.get_or_create(user=user)
+    changes: list[MergeChange] = []
+    if source.pk == target.pk:
+        return target, changes
+    existing = {line.variant_id: line for line in target.lines.select_for_update()}
+    limit = settings.CART_MAX_LINE_QUANTITY
+    for line in source.lines.select_related("variant__product"):
+        variant = line.variant
+        title = variant.product.title
+        current = existing.get(variant.pk)
+        wanted = line.quantity + (current.quantity if current else 0)
+        allowed = min(wanted, limit, max(variant.stock, 0)) if variant.is_active else 0
+        if allowed <= 0:
+            changes.append(MergeChange(title, f"{title} is no longer available and was not added."))
+            continue
+        if allowed < wanted:
+            changes.append(MergeChange(title, f"{title}: quantity reduced to {allowed}."))
+        if current:
+            current.quantity = allowed
+            current.save(update_fields=["quantity"])
+        else:
+            CartLine.objects.create(
+                cart=target, variant=variant, quantity=allowed, price_seen=line.price_seen
+            )
+    source.delete()
+    return target, changes
+
+
+def cart_clear(*, cart: Cart) -> None:
+    CartLine.objects.filter(cart=cart).delete()

@@ -1,0 +1,36 @@
+"""Merging the anonymous cart into the user's at sign-in.
+
+A signal, because every way of signing in (the login page, sign-up, the admin, a
+password reset) must merge, and none of them belongs to the cart app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from apps.accounts.models import User
+from apps.cart.http import COOKIE_NAME, COOKIE_SALT
+from apps.cart.models import Cart
+from apps.cart.services import cart_merge
+
+
+@receiver(user_logged_in, dispatch_uid="cart_merge_on_login")
+def merge_cart_on_login(
+    sender: Any, request: HttpRequest | None, user: User, **kwargs: Any
+) -> None:
+    if request is None or not hasattr(request, "COOKIES"):
+        return
+    token = request.get_signed_cookie(COOKIE_NAME, default=None, salt=COOKIE_SALT)
+    anonymous = Cart.objects.filter(token=token, user=None).first() if token else None
+    if anonymous is None or not anonymous.lines.exists():
+        return
+    _, changes = cart_merge(source=anonymous, user=user)
+    if hasattr(request, "_messages"):
+        messages.info(request, "Items from before you signed in are in your cart.")
+        for change in changes:
+            messages.warning(request, change.message)

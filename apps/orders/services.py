@@ -1,0 +1,353 @@
+"""Placing orders and moving them through their statuses, safely under concurrency."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.cart.models import Cart
+from apps.cart.services import cart_clear
+from apps.catalog.choices import StockReason
+from apps.catalog.models import Variant
+from apps.catalog.selectors import visible_products
+from apps.catalog.services import InsufficientStock, stock_adjust
+from apps.checkout.models import ShippingMethod
+from apps.checkout.pricing import shipping_price, totals
+from apps.core.errors import ApplicationError, Conflict
+from apps.core.queue import enqueue_on_commit
+from apps.orders.choices import NotificationKind, OrderStatus
+from apps.orders.models import Notification, Order, OrderEvent, OrderLine
+
+# Crockford-style alphabet without look-alikes (0/O, 1/I/L), so numbers read out on the
+# phone are unambiguous.
+_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+class CheckoutError(ApplicationError):
+    """The order could not be placed; the message says what the shopper can do."""
+
+    code = "checkout_invalid"
+
+
+class OutOfStock(ApplicationError):
+    """Someone else bought the last units first."""
+
+    code = "out_of_stock"
+    status_code = 409
+
+
+class InvalidTransition(Conflict):
+    """The order is not in a status that allows this change (any more)."""
+
+    code = "invalid_status"
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    """Where the order goes; copied onto the order so later edits don't change it."""
+
+    full_name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str = ""
+    region: str = ""
+    phone: str = ""
+
+
+def order_number_generate() -> str:
+    return "SF-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+
+
+def order_place(
+    *,
+    cart: Cart,
+    email: str,
+    address: ShippingAddress,
+    shipping_method_id: int,
+    user: User | None = None,
+    checkout_token: str | None = None,
+) -> Order:
+    """Turns the cart into an order in one transaction, taking the stock it needs.
+
+    Prices come from the database, never from the client. Stock is taken with one
+    conditional UPDATE per variant (`stock >= qty`), in variant-id order so that two carts
+    holding the same variants in opposite orders cannot deadlock; if any line cannot be
+    had, everything rolls back. A repeated `checkout_token` returns the order it placed.
+    """
+    if checkout_token:
+        existing = Order.objects.filter(checkout_token=checkout_token).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return _order_place(
+                cart=cart,
+                email=email,
+                address=address,
+                shipping_method_id=shipping_method_id,
+                user=user,
+                checkout_token=checkout_token,
+            )
+    except IntegrityError:
+        # The same form was submitted twice at once and the other submission won.
+        winner = (
+            Order.objects.filter(checkout_token=checkout_token).first() if checkout_token else None
+        )
+        if winner is None:
+            raise
+        return winner
+
+
+def _order_place(
+    *,
+    cart: Cart,
+    email: str,
+    address: ShippingAddress,
+    shipping_method_id: int,
+    user: User | None,
+    checkout_token: str | None,
+) -> Order:
+    lines = list(cart.lines.order_by("variant_id").values_list("variant_id", "quantity"))
+    if not lines:
+        raise CheckoutError("Your cart is empty.")
+    method = ShippingMethod.objects.filter(pk=shipping_method_id, is_active=True).first()
+    if method is None:
+        raise CheckoutError(
+            "Choose a shipping method.", fields={"shipping_method": ["Choose a shipping method."]}
+        )
+    number = order_number_generate()
+    for variant_id, quantity in lines:
+        try:
+            stock_adjust(
+                variant_id=variant_id,
+                delta=-quantity,
+                reason=StockReason.SALE,
+                note=f"Order {number}",
+            )
+        except InsufficientStock as error:
+            title = (
+                Variant.objects.filter(pk=variant_id)
+                .values_list("product__title", flat=True)
+                .first()
+            )
+            raise OutOfStock(
+                f"Sorry, {title or 'an item'} sold out while you were checking out: "
+                f"{error.message} Please update your cart.",
+            ) from error
+    # Read after the stock UPDATEs: those hold the variant rows' locks until commit, so
+    # these are the prices of the moment of sale.
+    variants = {
+        v.pk: v
+        for v in Variant.objects.select_related("product").filter(pk__in=[pk for pk, _ in lines])
+    }
+    visible = set(
+        visible_products()
+        .filter(pk__in=[v.product_id for v in variants.values()])
+        .values_list("pk", flat=True)
+    )
+    for variant_id, _ in lines:
+        variant = variants[variant_id]
+        if not variant.is_active or variant.product_id not in visible:
+            raise CheckoutError(
+                f"{variant.product.title} is no longer available. Please update your cart."
+            )
+
+    priced = [(variants[pk].price, qty) for pk, qty in lines]
+    goods = totals(lines=priced).subtotal
+    shipping = shipping_price(base_price=method.price, free_above=method.free_above, subtotal=goods)
+    amounts = totals(lines=priced, shipping=shipping)
+    order = Order.objects.create(
+        number=number,
+        user=user,
+        email=email,
+        checkout_token=checkout_token,
+        shipping_name=address.full_name,
+        shipping_line1=address.line1,
+        shipping_line2=address.line2,
+        shipping_city=address.city,
+        shipping_region=address.region,
+        shipping_postal_code=address.postal_code,
+        shipping_country=address.country,
+        shipping_phone=address.phone,
+        shipping_method=method,
+        shipping_method_name=method.name,
+        currency=settings.SHOP_CURRENCY,
+        subtotal=amounts.subtotal,
+        shipping_total=amounts.shipping,
+        discount_total=amounts.discount,
+        tax_total=amounts.tax,
+        total=amounts.total,
+        expires_at=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                variant_id=pk,
+                sku=variants[pk].sku,
+                product_title=variants[pk].product.title,
+                options=variants[pk].options,
+                unit_price=variants[pk].price,
+                quantity=qty,
+                line_total=variants[pk].price * qty,
+            )
+            for pk, qty in lines
+        ]
+    )
+    OrderEvent.objects.create(order=order, to_status=order.status, actor=user, note="Order placed")
+    notification_queue(order=order, kind=NotificationKind.ORDER_CONFIRMATION)
+    cart_clear(cart=cart)
+    return order
+
+
+def order_transition(
+    *,
+    order: Order,
+    to_status: OrderStatus,
+    from_statuses: Iterable[OrderStatus],
+    actor: User | None = None,
+    note: str = "",
+    **fields: Any,
+) -> bool:
+    """Moves the order to `to_status` only if it is still in one of `from_statuses`.
+
+    One conditional UPDATE decides: of two actors racing (a payment and the expiry job),
+    exactly one sees a row count of 1 and goes on; the other is told it lost.
+    """
+    sources = list(from_statuses)
+    with transaction.atomic():
+        current = order.status
+        changed = Order.objects.filter(pk=order.pk, status__in=sources).update(
+            status=to_status, updated_at=timezone.now(), **fields
+        )
+        if not changed:
+            order.refresh_from_db()
+            return False
+        OrderEvent.objects.create(
+            order=order,
+            from_status=current if current in sources else "",
+            to_status=to_status,
+            actor=actor,
+            note=note,
+        )
+    order.refresh_from_db()
+    return True
+
+
+def _stock_return(order: Order, *, note: str) -> None:
+    for line in order.lines.exclude(variant=None).order_by("variant_id"):
+        assert line.variant_id is not None  # noqa: S101 - excluded above; narrows the type
+        stock_adjust(
+            variant_id=line.variant_id, delta=line.quantity, reason=StockReason.RELEASE, note=note
+        )
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor: User | None = None, note: str = "") -> Order:
+    """Cancels a pending or paid order and returns its stock, exactly once."""
+    if not order_transition(
+        order=order,
+        to_status=OrderStatus.CANCELLED,
+        from_statuses=[OrderStatus.PENDING_PAYMENT, OrderStatus.PAID],
+        actor=actor,
+        note=note or "Cancelled",
+        cancelled_at=timezone.now(),
+    ):
+        raise InvalidTransition(
+            f"Order {order.number} is {order.get_status_display().lower()} and cannot be cancelled."
+        )
+    _stock_return(order, note=f"Order {order.number} cancelled")
+    notification_queue(order=order, kind=NotificationKind.CANCELLED)
+    return order
+
+
+@transaction.atomic
+def order_expire(*, order_id: int) -> bool:
+    """Cancels one unpaid order past its deadline and returns its stock; False if it wasn't."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.expires_at > timezone.now():
+        return False
+    if not order_transition(
+        order=order,
+        to_status=OrderStatus.CANCELLED,
+        from_statuses=[OrderStatus.PENDING_PAYMENT],
+        note="Payment not received in time",
+        cancelled_at=timezone.now(),
+    ):
+        return False
+    _stock_return(order, note=f"Order {order.number} expired unpaid")
+    notification_queue(order=order, kind=NotificationKind.CANCELLED)
+    return True
+
+
+def order_mark_paid(*, order: Order, actor: User | None = None, note: str = "") -> bool:
+    """Pending → paid; False if the order was cancelled (or paid) meanwhile."""
+    with transaction.atomic():
+        paid = order_transition(
+            order=order,
+            to_status=OrderStatus.PAID,
+            from_statuses=[OrderStatus.PENDING_PAYMENT],
+            actor=actor,
+            note=note or "Payment received",
+            paid_at=timezone.now(),
+        )
+        if paid:
+            notification_queue(order=order, kind=NotificationKind.PAYMENT_RECEIVED)
+    return paid
+
+
+@transaction.atomic
+def order_ship(
+    *, order: Order, carrier: str, tracking_number: str, actor: User | None = None
+) -> Order:
+    """Paid → shipped, with carrier and tracking number; the customer is e-mailed."""
+    if not carrier.strip() or not tracking_number.strip():
+        raise ApplicationError("Enter the carrier and the tracking number.")
+    if not order_transition(
+        order=order,
+        to_status=OrderStatus.FULFILLED,
+        from_statuses=[OrderStatus.PAID],
+        actor=actor,
+        note=f"Shipped with {carrier} ({tracking_number})",
+        carrier=carrier.strip(),
+        tracking_number=tracking_number.strip(),
+        shipped_at=timezone.now(),
+    ):
+        raise InvalidTransition(
+            f"Order {order.number} is {order.get_status_display().lower()}; "
+            "only paid orders can be shipped."
+        )
+    notification_queue(order=order, kind=NotificationKind.SHIPPED)
+    return order
+
+
+def order_mark_delivered(*, order: Order, actor: User | None = None) -> Order:
+    if not order_transition(
+        order=order,
+        to_status=OrderStatus.DELIVERED,
+        from_statuses=[OrderStatus.FULFILLED],
+        actor=actor,
+        note="Delivered",
+        delivered_at=timezone.now(),
+    ):
+        raise InvalidTransition(f"Order {order.number} has not been shipped.")
+    return order
+
+
+def notification_queue(*, order: Order, kind: str) -> Notification:
+    """Records an e-mail owed to the customer and sends it after commit (outbox)."""
+    from apps.orders.tasks import send_notification
+
+    notification = Notification.objects.create(order=order, kind=kind)
+    enqueue_on_commit(send_notification, notification.pk)
+    return notification

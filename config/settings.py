@@ -8,6 +8,7 @@ production services. `DJANGO_ENV=production` makes the unsafe defaults fatal.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "csp",
     "rest_framework",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "apps.core",
@@ -322,9 +324,31 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Programs use knox tokens (hashed at rest, expiring, revocable one by one); the
+    # browser's own pages may call the API with their session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Kept in the default cache (Redis when configured), so they hold across workers;
+    # the client address comes from NUM_PROXIES, the same trusted-proxy count as above.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="300/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+        "auth": env.str("API_THROTTLE_AUTH", default="10/min"),
+        "checkout": env.str("API_THROTTLE_CHECKOUT", default="30/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shopfront API",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/orders/", include("apps.orders.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("api/v1/", include("config.api_router")),
     path("admin/", admin.site.urls),
 ]
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, FloatField, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from apps.catalog.choices import ProductOrdering
@@ -132,12 +133,18 @@ def _search(products: QuerySet[Product], query: str) -> QuerySet[Product]:
     search_query = SearchQuery(query, search_type="websearch", config="english")
     # Full text finds words (stemmed, weighted title > brand > description); trigram word
     # similarity finds the product when the shopper made a typo in a title or brand word.
+    # Cast from real to double precision: PostgreSQL sends a real back rounded, and the
+    # rounded value no longer equals it, so the API's keyset cursor, which compares later
+    # pages against the last rank seen, would skip every product tied with it.
     return products.filter(
         Q(search_vector=search_query)
         | Q(title__trigram_word_similar=query)
         | Q(brand__trigram_word_similar=query)
     ).annotate(
-        rank=SearchRank(F("search_vector"), search_query) + TrigramWordSimilarity(query, "title")
+        rank=Cast(
+            SearchRank(F("search_vector"), search_query) + TrigramWordSimilarity(query, "title"),
+            output_field=FloatField(),
+        )
     )
 
 

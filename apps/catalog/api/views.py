@@ -1,0 +1,214 @@
+"""Read-only catalog endpoints: the category tree, the product listing and product pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from apps.catalog import selectors
+from apps.catalog.api.pagination import KeysetCursorPagination
+from apps.catalog.api.serializers import (
+    CategoryTreeSerializer,
+    ErrorSerializer,
+    ProductDetailSerializer,
+    ProductListSerializer,
+)
+from apps.catalog.choices import ProductOrdering
+from apps.catalog.forms import ProductFilterForm
+from apps.catalog.models import Category, Product
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No active product with this slug.")
+BAD_REQUEST = OpenApiResponse(
+    ErrorSerializer,
+    description="A parameter is invalid; `error.fields` names it, e.g. "
+    '`{"min_price": ["Ensure this value is greater than or equal to 0."]}`.',
+)
+
+
+class StrictBooleanField(forms.BooleanField):
+    """`true`/`false`/`1`/`0`; anything else is an error rather than a silent `true`."""
+
+    # A checkbox widget would turn any submitted text into True before to_python sees it.
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> bool:
+        if value in self.empty_values:
+            return False
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError('Use "true" or "false".', code="invalid")
+
+
+class ProductQueryForm(ProductFilterForm):
+    """The listing's filter form plus `category`, with `in_stock` parsed strictly."""
+
+    category = forms.SlugField(required=False, max_length=140)
+    in_stock = StrictBooleanField(required=False)
+
+
+@dataclass
+class CategoryNode:
+    """A category with its children, for the nested tree."""
+
+    category: Category
+    children: list[CategoryNode] = field(default_factory=list)
+
+
+def _nest(categories: list[Category]) -> list[CategoryNode]:
+    # category_tree() is depth-first by path, so every parent precedes its children; a node
+    # whose parent is missing sits under an inactive category and is hidden with it.
+    by_path: dict[str, CategoryNode] = {}
+    roots: list[CategoryNode] = []
+    for category in categories:
+        node = CategoryNode(category)
+        if category.depth == 1:
+            roots.append(node)
+        elif (parent := by_path.get(category.path[: -Category.steplen])) is not None:
+            parent.children.append(node)
+        else:
+            continue
+        by_path[category.path] = node
+    return roots
+
+
+class CategoryViewSet(viewsets.GenericViewSet[Category]):
+    """The active category tree."""
+
+    serializer_class = CategoryTreeSerializer
+    pagination_class = None
+    permission_classes = (AllowAny,)
+    # The catalog is the same for everyone: no session or user lookups on these calls.
+    authentication_classes = ()
+
+    @extend_schema(
+        summary="Category tree",
+        description="Every active category, nested under its parent, in shop order. A "
+        "category under an inactive one is hidden with it.",
+        responses={200: CategoryTreeSerializer(many=True)},
+    )
+    def list(self, request: Request) -> Response:
+        roots = _nest(selectors.category_tree())
+        return Response(self.get_serializer(roots, many=True).data)
+
+
+MONEY = {"type": "number", "format": "decimal", "minimum": 0, "multipleOf": 0.01}
+
+LIST_PARAMETERS = [
+    OpenApiParameter(
+        "category",
+        OpenApiTypes.STR,
+        description="Category slug; products of its active subcategories are included. An "
+        "unknown or inactive category answers 400.",
+    ),
+    OpenApiParameter(
+        "min_price",
+        MONEY,
+        description="Lowest price, inclusive (decimal, at least 0, two places at most). A "
+        "reversed range is swapped.",
+    ),
+    OpenApiParameter("max_price", MONEY, description="Highest price, inclusive (decimal)."),
+    OpenApiParameter(
+        "in_stock",
+        OpenApiTypes.BOOL,
+        description="`true`: only products with a variant that can be bought now.",
+    ),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description="Search words (up to 200 characters). On PostgreSQL: full text over title, "
+        "brand and description, tolerant of typos in titles and brands.",
+    ),
+    OpenApiParameter(
+        "ordering",
+        OpenApiTypes.STR,
+        enum=ProductOrdering.values,
+        description="`relevance` (the default with `q`; means `newest` without `q`, and on "
+        "SQLite), `newest` (the default otherwise), `price`, `-price` or `name`. Ties are "
+        "broken by id, so paging never skips or repeats a product.",
+    ),
+    OpenApiParameter(
+        "option",
+        OpenApiTypes.STR,
+        many=True,
+        explode=True,
+        style="form",
+        description='Variant option as "Name:Value", e.g. `option=Colour:Red`. Repeat it: '
+        "values of one name are alternatives (OR), different names must all match (AND).",
+    ),
+]
+
+
+class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
+    """Active products in active categories, by slug."""
+
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    pagination_class = KeysetCursorPagination
+    permission_classes = (AllowAny,)
+    # The catalog is the same for everyone: no session or user lookups on these calls.
+    authentication_classes = ()
+
+    def get_serializer_class(self) -> type[BaseSerializer[Product]]:
+        if self.action == "retrieve":
+            return ProductDetailSerializer
+        return ProductListSerializer
+
+    def get_queryset(self) -> QuerySet[Product]:
+        if getattr(self, "swagger_fake_view", False):
+            return Product.objects.none()
+        form = ProductQueryForm(self.request.query_params)
+        if not form.is_valid():
+            raise ValidationError(
+                {
+                    "non_field_errors" if name == "__all__" else name: [str(m) for m in messages]
+                    for name, messages in form.errors.items()
+                }
+            )
+        category = None
+        if slug := form.cleaned_data["category"]:
+            try:
+                category = selectors.category_get(slug=slug)
+            except Http404 as exc:
+                raise ValidationError({"category": ["No active category has this slug."]}) from exc
+        return selectors.product_list(filters=form.to_filters(), category=category)
+
+    def get_object(self) -> Product:
+        return selectors.product_get(slug=self.kwargs[self.lookup_field])
+
+    @extend_schema(
+        summary="Product listing",
+        description="Filtered, ordered and paged by cursor (24 per page): follow `next` and "
+        "`previous`, which keep your filters.",
+        parameters=LIST_PARAMETERS,
+        responses={200: ProductListSerializer(many=True), 400: BAD_REQUEST},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Product",
+        description="A product with its active variants, stock, photos and SEO fields.",
+        parameters=[
+            OpenApiParameter(
+                "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Product slug."
+            )
+        ],
+        responses={200: ProductDetailSerializer, 404: NOT_FOUND},
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)

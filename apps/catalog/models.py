@@ -173,7 +173,8 @@ class ProductImage(models.Model):
 class StockMovement(models.Model):
     """One change of a variant's stock: who, when, why, by how much, and the result."""
 
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="movements")
+    # PROTECT: a variant with stock history is deactivated, never deleted with its history.
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="movements")
     delta = models.IntegerField()
     stock_after = models.IntegerField()
     reason = models.CharField(max_length=20, choices=StockReason.choices)

@@ -52,24 +52,39 @@ def top_categories() -> QuerySet[Category]:
     return Category.objects.get_root_nodes().filter(is_active=True)
 
 
+def visible_category_paths() -> dict[int, str]:
+    """Categories a shopper may see (active, and every ancestor active): id → tree path.
+
+    One small query over the whole tree, resolved in Python: deactivating a category
+    hides its whole branch without touching the rows below it.
+    """
+    visible: dict[int, str] = {}
+    hidden_prefix: str | None = None
+    for pk, path, active in Category.objects.order_by("path").values_list(
+        "id", "path", "is_active"
+    ):
+        if hidden_prefix is not None and path.startswith(hidden_prefix):
+            continue
+        hidden_prefix = None
+        if not active:
+            hidden_prefix = path
+            continue
+        visible[pk] = path
+    return visible
+
+
 def category_get(*, slug: str) -> Category:
     """An active category whose ancestors are all active, or 404."""
     category = Category.objects.filter(slug=slug, is_active=True).first()
-    if (
-        category is None
-        or Category.objects.get_ancestors(category).filter(is_active=False).exists()
-    ):
+    if category is None or category.pk not in visible_category_paths():
         raise Http404("No such category.")
     return category
 
 
-def category_subtree_ids(category: Category) -> list[int]:
-    """The category and its active descendants (one prefix query on the path)."""
-    return list(
-        Category.objects.filter(path__startswith=category.path, is_active=True).values_list(
-            "id", flat=True
-        )
-    )
+def category_subtree_ids(category: Category, *, paths: dict[int, str] | None = None) -> list[int]:
+    """The category and its visible descendants (a path prefix in the materialised tree)."""
+    paths = visible_category_paths() if paths is None else paths
+    return [pk for pk, path in paths.items() if path.startswith(category.path)]
 
 
 def _first_image() -> Prefetch[Any, Any, Any]:
@@ -85,9 +100,10 @@ def _in_stock() -> Exists:
     return Exists(Variant.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=0))
 
 
-def visible_products() -> QuerySet[Product]:
-    """Products a shopper may see: active, in an active category."""
-    return Product.objects.filter(is_active=True, category__is_active=True)
+def visible_products(*, paths: dict[int, str] | None = None) -> QuerySet[Product]:
+    """Products a shopper may see: active, in a visible category (whole branch active)."""
+    paths = visible_category_paths() if paths is None else paths
+    return Product.objects.filter(is_active=True, category_id__in=list(paths))
 
 
 def product_list(
@@ -95,9 +111,16 @@ def product_list(
 ) -> QuerySet[Product]:
     """The catalog listing: filters, search and a total ordering (unique tie-breaker)."""
     filters = filters or ProductFilters()
-    products: QuerySet[Product] = visible_products().annotate(has_stock=_in_stock())
+    paths = visible_category_paths()
+    products: QuerySet[Product]
     if category is not None:
-        products = products.filter(category_id__in=category_subtree_ids(category))
+        # The subtree is already a subset of the visible categories.
+        products = Product.objects.filter(
+            is_active=True, category_id__in=category_subtree_ids(category, paths=paths)
+        )
+    else:
+        products = visible_products(paths=paths)
+    products = products.annotate(has_stock=_in_stock())
     if filters.min_price is not None:
         products = products.filter(price__gte=filters.min_price)
     if filters.max_price is not None:

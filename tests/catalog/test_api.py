@@ -545,11 +545,12 @@ def _catalog(count: int, category: Category) -> list[Product]:
     return products
 
 
-# Products page + cover images; with `category`: the category and its subtree ids first.
-LIST_QUERIES = 2
-LIST_QUERIES_IN_CATEGORY = 4
-# The product with its category, then variants, then images.
-DETAIL_QUERIES = 3
+# The visible category tree, the products page and its cover images; with `category`:
+# also the category itself and the check that its branch is visible.
+LIST_QUERIES = 3
+LIST_QUERIES_IN_CATEGORY = 5
+# The visible category tree, the product with its category, its variants, its images.
+DETAIL_QUERIES = 4
 
 
 @pytest.mark.parametrize("count", [2, 20])
@@ -642,6 +643,8 @@ def test_docs_page_loads_swagger_ui_from_local_files_without_inline_script(clien
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert scripts
     assert all('src="' in attributes and not body.strip() for attributes, body in scripts)
+    assert "<style" not in html  # the CSP allows no inline style either
+    assert "/static/css/api-docs.css" in html
     sources = [re.search(r'src="([^"]+)"', attributes).group(1) for attributes, _ in scripts]
     bundle = "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
     assert bundle in sources

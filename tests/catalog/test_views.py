@@ -329,3 +329,12 @@ def test_product_page_runs_a_constant_number_of_queries(client):
     large, body = _count_queries(client, many.get_absolute_url())
     assert small == large
     assert body.count('name="variant"') == 20
+
+
+def test_a_product_below_an_inactive_category_is_hidden_everywhere(client):
+    parent = CategoryFactory(slug="retired-range", is_active=False)
+    child = CategoryFactory(slug="still-active-child", parent=parent)
+    product = _product("Orphan Lamp", category=child)
+    assert client.get(product.get_absolute_url()).status_code == 404
+    assert "Orphan Lamp" not in client.get(reverse("catalog:list")).content.decode()
+    assert "Orphan Lamp" not in client.get("/sitemap-products.xml").content.decode()

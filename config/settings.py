@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.checkout",
     "apps.orders",
     "apps.payments",
+    "apps.vouchers",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ from apps.accounts.models import Address, User
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import Category, Product, ProductImage, Variant
 from apps.checkout.models import ShippingMethod
+from apps.vouchers.models import Voucher
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -109,3 +110,12 @@ class CartLineFactory(factory.django.DjangoModelFactory):
     variant = factory.SubFactory(VariantFactory)
     quantity = 1
     price_seen = factory.LazyAttribute(lambda line: line.variant.price)
+
+
+class VoucherFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Voucher
+
+    code = factory.Sequence(lambda n: f"SAVE{n}")
+    kind = "percentage"
+    value = Decimal("10")

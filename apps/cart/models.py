@@ -23,6 +23,8 @@ class Cart(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="cart",
     )
+    # Entered by the shopper; checked again, atomically, when the order is placed.
+    voucher_code = models.CharField(max_length=40, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "updated_at"], name="cart_user_updated")]

@@ -39,6 +39,9 @@ class CartItem:
 class CartSummary:
     items: list[CartItem]
     totals: Totals
+    voucher_code: str = ""
+    # Why the cart's voucher no longer applies (expired, used up, below the minimum...).
+    voucher_problem: str = ""
 
     @property
     def count(self) -> int:
@@ -49,7 +52,7 @@ class CartSummary:
         return bool(self.items) and not any(i.sold_out or i.too_many for i in self.items)
 
 
-def cart_summary(*, cart: Cart | None) -> CartSummary:
+def cart_summary(*, cart: Cart | None, with_voucher: bool = True) -> CartSummary:
     """Lines with current prices and stock; one query for lines, one for cover images."""
     if cart is None:
         return CartSummary(items=[], totals=totals(lines=[]))
@@ -79,9 +82,26 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
                 too_many=available and line.quantity > variant.stock,
             )
         )
+    priced = [(i.unit_price, i.line.quantity) for i in items if not i.sold_out]
+    goods = totals(lines=priced)
+    if not (with_voucher and cart.voucher_code):
+        return CartSummary(items=items, totals=goods)
+    from apps.vouchers.services import VoucherInvalid, customer_key, voucher_check, voucher_discount
+
+    customer = customer_key(user_id=cart.user_id, email="") if cart.user_id else None
+    try:
+        voucher = voucher_check(
+            code=cart.voucher_code, goods_total=goods.subtotal, customer=customer
+        )
+    except VoucherInvalid as error:
+        return CartSummary(
+            items=items, totals=goods, voucher_code=cart.voucher_code, voucher_problem=error.message
+        )
+    discount = voucher_discount(voucher=voucher, goods_total=goods.subtotal)
     return CartSummary(
         items=items,
-        totals=totals(lines=[(i.unit_price, i.line.quantity) for i in items if not i.sold_out]),
+        totals=totals(lines=priced, discount=discount),
+        voucher_code=cart.voucher_code,
     )
 
 

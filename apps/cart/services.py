@@ -170,3 +170,24 @@ def cart_merge(*, source: Cart, user: User) -> tuple[Cart, list[MergeChange]]:
 
 def cart_clear(*, cart: Cart) -> None:
     CartLine.objects.filter(cart=cart).delete()
+
+
+@transaction.atomic
+def cart_apply_voucher(*, cart: Cart, code: str, customer: str | None = None) -> Cart:
+    """Checks the code against the cart's goods and keeps it on the cart."""
+    from apps.cart.selectors import cart_summary
+    from apps.vouchers.services import normalize_code, voucher_check
+
+    if not code.strip():
+        raise CartError("Enter a voucher code.", fields={"voucher": ["Enter a voucher code."]})
+    goods = cart_summary(cart=cart, with_voucher=False).totals.subtotal
+    voucher = voucher_check(code=code, goods_total=goods, customer=customer)
+    cart.voucher_code = normalize_code(voucher.code)
+    cart.save(update_fields=["voucher_code", "updated_at"])
+    return cart
+
+
+def cart_remove_voucher(*, cart: Cart) -> Cart:
+    cart.voucher_code = ""
+    cart.save(update_fields=["voucher_code", "updated_at"])
+    return cart

@@ -20,11 +20,18 @@ from apps.catalog.models import Variant
 from apps.catalog.selectors import visible_products
 from apps.catalog.services import InsufficientStock, stock_adjust
 from apps.checkout.models import ShippingMethod
-from apps.checkout.pricing import shipping_price, totals
+from apps.checkout.pricing import ZERO, shipping_price, totals
 from apps.core.errors import ApplicationError, Conflict
 from apps.core.queue import enqueue_on_commit
 from apps.orders.choices import NotificationKind, OrderStatus
 from apps.orders.models import Notification, Order, OrderEvent, OrderLine
+from apps.vouchers.services import (
+    customer_key,
+    voucher_check,
+    voucher_discount,
+    voucher_redeem,
+    voucher_release,
+)
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L), so numbers read out on the
 # phone are unambiguous.
@@ -164,8 +171,16 @@ def _order_place(
 
     priced = [(variants[pk].price, qty) for pk, qty in lines]
     goods = totals(lines=priced).subtotal
-    shipping = shipping_price(base_price=method.price, free_above=method.free_above, subtotal=goods)
-    amounts = totals(lines=priced, shipping=shipping)
+    customer = customer_key(user_id=user.pk if user else None, email=email)
+    discount = ZERO
+    if cart.voucher_code:
+        voucher = voucher_check(code=cart.voucher_code, goods_total=goods, customer=customer)
+        discount = voucher_discount(voucher=voucher, goods_total=goods)
+    # Free shipping is judged on what the goods cost after the discount.
+    shipping = shipping_price(
+        base_price=method.price, free_above=method.free_above, subtotal=goods - discount
+    )
+    amounts = totals(lines=priced, shipping=shipping, discount=discount)
     order = Order.objects.create(
         number=number,
         user=user,
@@ -204,6 +219,8 @@ def _order_place(
             for pk, qty in lines
         ]
     )
+    if cart.voucher_code:
+        voucher_redeem(code=cart.voucher_code, order=order, goods_total=goods, customer=customer)
     OrderEvent.objects.create(order=order, to_status=order.status, actor=user, note="Order placed")
     notification_queue(order=order, kind=NotificationKind.ORDER_CONFIRMATION)
     cart_clear(cart=cart)
@@ -245,6 +262,8 @@ def order_transition(
 
 
 def _stock_return(order: Order, *, note: str) -> None:
+    """Gives back what a cancelled order held: its stock and its voucher use."""
+    voucher_release(order=order)
     for line in order.lines.exclude(variant=None).order_by("variant_id"):
         assert line.variant_id is not None  # noqa: S101 - excluded above; narrows the type
         stock_adjust(

@@ -7,6 +7,7 @@ production services. `DJANGO_ENV=production` makes the unsafe defaults fatal.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import timedelta
 from decimal import Decimal
@@ -52,6 +53,12 @@ ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default
 PAYMENT_GATEWAY = env.str(
     "PAYMENT_GATEWAY", default="apps.payments.gateways.simulated.SimulatedCardGateway"
 )
+# Shared with the gateway; by default derived from SECRET_KEY so each install has its own.
+PAYMENT_WEBHOOK_SECRET = env.str(
+    "PAYMENT_WEBHOOK_SECRET",
+    default=hashlib.sha256(f"{SECRET_KEY}:payment-webhooks".encode()).hexdigest(),
+)
+PAYMENT_WEBHOOK_URL = env.str("PAYMENT_WEBHOOK_URL", default=f"{SITE_URL}/api/v1/payments/webhook/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -9,6 +9,8 @@ class OrderStatus(models.TextChoices):
     FULFILLED = "fulfilled", "Shipped"
     DELIVERED = "delivered", "Delivered"
     CANCELLED = "cancelled", "Cancelled"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    REFUNDED = "refunded", "Refunded"
 
 
 class NotificationKind(models.TextChoices):
@@ -16,3 +18,4 @@ class NotificationKind(models.TextChoices):
     PAYMENT_RECEIVED = "payment_received", "Payment received"
     SHIPPED = "shipped", "Shipped"
     CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refund issued"

@@ -95,12 +95,18 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # Units put back into stock by refunds; never more than were bought (CHECK below).
+    restocked_quantity = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=1), name="orderline_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(restocked_quantity__lte=models.F("quantity")),
+                name="orderline_restock_within_quantity",
             ),
         ]
 

@@ -22,6 +22,7 @@ SUBJECTS = {
     NotificationKind.PAYMENT_RECEIVED: "Payment received for order {number}",
     NotificationKind.SHIPPED: "Order {number} is on its way",
     NotificationKind.CANCELLED: "Order {number} was cancelled",
+    NotificationKind.REFUNDED: "A refund for order {number}",
 }
 
 

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 
 from apps.accounts.models import User
+from apps.catalog.choices import StockReason
+from apps.catalog.services import stock_adjust
+from apps.checkout.pricing import money
 from apps.core.errors import ApplicationError, Conflict
-from apps.orders.models import Order
-from apps.orders.services import order_mark_paid
+from apps.orders.choices import NotificationKind, OrderStatus
+from apps.orders.models import Order, OrderEvent, OrderLine
+from apps.orders.services import notification_queue, order_mark_paid, order_transition
 from apps.payments.gateways import get_gateway
 from apps.payments.gateways.base import CardDetails, ChargeStatus
-from apps.payments.models import Payment, PaymentStatus
+from apps.payments.models import Payment, PaymentStatus, Refund
 
 logger = logging.getLogger(__name__)
+
+
+_PAYMENT_STATUS = {
+    ChargeStatus.CAPTURED: PaymentStatus.CAPTURED,
+    ChargeStatus.DECLINED: PaymentStatus.DECLINED,
+    ChargeStatus.PENDING: PaymentStatus.PENDING,
+}
 
 
 class PaymentDeclined(ApplicationError):
@@ -39,6 +52,11 @@ def order_pay(*, order: Order, card: CardDetails, actor: User | None = None) -> 
     """
     if not order.is_payable:
         raise OrderNotPayable(f"Order {order.number} is {order.get_status_display().lower()}.")
+    if order.payments.filter(status=PaymentStatus.PENDING).exists():
+        raise OrderNotPayable(
+            f"A payment for order {order.number} is being confirmed by your bank; "
+            "please wait a moment before trying again."
+        )
     gateway = get_gateway()
     result = gateway.charge(
         amount=order.total, currency=order.currency, card=card, reference=order.number
@@ -48,13 +66,13 @@ def order_pay(*, order: Order, card: CardDetails, actor: User | None = None) -> 
         gateway=gateway.name,
         reference=result.reference,
         amount=order.total,
-        status=PaymentStatus.CAPTURED
-        if result.status == ChargeStatus.CAPTURED
-        else PaymentStatus.DECLINED,
+        status=_PAYMENT_STATUS[result.status],
         card_brand=result.brand,
         card_last4=result.last4,
         message=result.message,
     )
+    if result.status == ChargeStatus.PENDING:
+        return payment  # the gateway confirms by webhook (apps.payments.webhooks)
     if result.status != ChargeStatus.CAPTURED:
         raise PaymentDeclined(result.message or "The payment was declined.")
     if not order_mark_paid(order=order, actor=actor, note=f"Paid by card ending {result.last4}"):
@@ -73,3 +91,137 @@ def order_pay(*, order: Order, card: CardDetails, actor: User | None = None) -> 
         )
     payment.refresh_from_db()
     return payment
+
+
+class RefundNotPossible(ApplicationError):
+    """The refund asked for cannot be made; the message says why."""
+
+    code = "refund_not_possible"
+
+
+class RefundExceedsCapture(Conflict):
+    """More than what is left of the captured amount."""
+
+    code = "refund_exceeds_capture"
+
+
+_REFUNDABLE_STATUSES = [
+    OrderStatus.PAID,
+    OrderStatus.FULFILLED,
+    OrderStatus.DELIVERED,
+    OrderStatus.PARTIALLY_REFUNDED,
+]
+
+
+def order_refund(
+    *,
+    order: Order,
+    amount: Decimal,
+    reason: str,
+    actor: User | None = None,
+    restock: dict[int, int] | None = None,
+) -> Refund:
+    """Refunds `amount` of the order's captured payment, optionally restocking lines.
+
+    The amount (and any restock) is claimed first with conditional UPDATEs
+    (`refunded_amount + x <= amount`, `restocked + n <= quantity`), so two staff refunding
+    at once can never give back more than was captured; then the gateway is asked, outside
+    any transaction; a gateway failure gives the claims back.
+    """
+    amount = money(amount)
+    restock = {int(k): int(v) for k, v in (restock or {}).items() if int(v) > 0}
+    if amount <= 0:
+        raise RefundNotPossible(
+            "Enter an amount above zero.", fields={"amount": ["Must be above 0."]}
+        )
+    if not reason.strip():
+        raise RefundNotPossible("Say why you are refunding.", fields={"reason": ["Required."]})
+    payment = order.payments.filter(status=PaymentStatus.CAPTURED).order_by("-created_at").first()
+    if payment is None:
+        raise RefundNotPossible(f"Order {order.number} has no captured payment to refund.")
+
+    with transaction.atomic():
+        claimed = Payment.objects.filter(
+            pk=payment.pk, refunded_amount__lte=F("amount") - amount
+        ).update(refunded_amount=F("refunded_amount") + amount)
+        if not claimed:
+            payment.refresh_from_db()
+            raise RefundExceedsCapture(
+                f"Only {payment.refundable} of {payment.amount} can still be refunded.",
+                fields={"amount": [f"At most {payment.refundable}."]},
+            )
+        for line_id, quantity in restock.items():
+            restocked = OrderLine.objects.filter(
+                pk=line_id, order=order, restocked_quantity__lte=F("quantity") - quantity
+            ).update(restocked_quantity=F("restocked_quantity") + quantity)
+            if not restocked:
+                raise RefundNotPossible(
+                    "Cannot restock more units than were bought and not yet restocked.",
+                    fields={"restock": [f"Line {line_id}: too many units."]},
+                )
+
+    result = get_gateway().refund(
+        charge_reference=payment.reference, amount=amount, currency=order.currency
+    )
+    if not result.succeeded:
+        with transaction.atomic():
+            Payment.objects.filter(pk=payment.pk).update(
+                refunded_amount=F("refunded_amount") - amount
+            )
+            for line_id, quantity in restock.items():
+                OrderLine.objects.filter(pk=line_id).update(
+                    restocked_quantity=F("restocked_quantity") - quantity
+                )
+            Refund.objects.create(
+                payment=payment,
+                order=order,
+                amount=amount,
+                reason=reason,
+                status=Refund.Status.FAILED,
+                actor=actor,
+            )
+        raise RefundNotPossible(f"The payment gateway refused the refund: {result.message}")
+
+    with transaction.atomic():
+        refund = Refund.objects.create(
+            payment=payment,
+            order=order,
+            amount=amount,
+            reason=reason,
+            status=Refund.Status.SUCCEEDED,
+            gateway_reference=result.reference,
+            restocked=[{"line": k, "quantity": v} for k, v in restock.items()],
+            actor=actor,
+        )
+        for line in OrderLine.objects.filter(pk__in=list(restock), order=order).order_by(
+            "variant_id"
+        ):
+            if line.variant_id is not None:
+                stock_adjust(
+                    variant_id=line.variant_id,
+                    delta=restock[line.pk],
+                    reason=StockReason.RETURN,
+                    actor=actor,
+                    note=f"Refund on order {order.number}",
+                )
+        payment.refresh_from_db()
+        fully = payment.refunded_amount >= payment.amount
+        note = f"Refunded {amount}: {reason}"
+        if order.status in _REFUNDABLE_STATUSES:
+            order_transition(
+                order=order,
+                to_status=OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED,
+                from_statuses=_REFUNDABLE_STATUSES,
+                actor=actor,
+                note=note,
+            )
+        else:
+            OrderEvent.objects.create(
+                order=order,
+                from_status=order.status,
+                to_status=order.status,
+                actor=actor,
+                note=note,
+            )
+        notification_queue(order=order, kind=NotificationKind.REFUNDED)
+    return refund

@@ -6,6 +6,7 @@ Test cards (any future expiry date, any 3-digit CVC):
 | ------------------- | ----------------------------- |
 | 4242 4242 4242 4242 | paid at once                  |
 | 4000 0000 0000 0002 | declined ("Your card was declined.") |
+| 4000 0000 0000 3063 | pending; confirmed a few seconds later by a signed webhook |
 
 Any other number that passes the Luhn check is declined as "card not supported".
 """
@@ -19,6 +20,7 @@ from apps.payments.gateways.base import CardDetails, ChargeResult, ChargeStatus,
 
 SUCCESS_CARD = "4242424242424242"
 DECLINE_CARD = "4000000000000002"
+PENDING_CARD = "4000000000003063"
 
 
 class SimulatedCardGateway:
@@ -32,6 +34,25 @@ class SimulatedCardGateway:
         charge_reference = f"sim_ch_{secrets.token_hex(8)}"
         if card.number == SUCCESS_CARD:
             return ChargeResult(ChargeStatus.CAPTURED, charge_reference, "visa", card.last4)
+        if card.number == PENDING_CARD:
+            # Like a bank asking the cardholder to confirm: the answer comes as a webhook.
+            from apps.core.queue import enqueue_on_commit
+            from apps.payments.tasks import deliver_simulated_webhook
+
+            enqueue_on_commit(
+                deliver_simulated_webhook,
+                charge_reference,
+                "charge.succeeded",
+                str(amount),
+                currency,
+            )
+            return ChargeResult(
+                ChargeStatus.PENDING,
+                charge_reference,
+                "visa",
+                card.last4,
+                "Your bank is confirming the payment; this takes a few seconds.",
+            )
         if card.number == DECLINE_CARD:
             message = "Your card was declined. Please use another card."
         else:

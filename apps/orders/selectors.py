@@ -22,6 +22,7 @@ def order_detail_queryset() -> QuerySet[Order]:
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
         Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
         "payments",
+        "refunds",
     )
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.order_list, name="list"),
     path("find/", views.order_lookup, name="lookup"),
     path("<str:number>/", views.order_detail, name="detail"),
+    path("<str:number>/invoice/", views.order_invoice, name="invoice"),
 ]

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from apps.accounts.models import User
 from apps.catalog.views import paginate
 from apps.orders import selectors
+from apps.orders.models import Order
 
 GUEST_SESSION_KEY = "guest_orders"
 
@@ -22,16 +23,37 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/order_list.html", {"page": page, "orders": page.object_list})
 
 
-def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    """Owner only: a signed-in owner, or the guest who placed or looked up the order."""
+def _visible_order(request: HttpRequest, number: str, *, staff_too: bool = False) -> Order:
+    """The order if this browser may see it (owner, or the guest who placed or found it)."""
     order = None
-    if request.user.is_authenticated:
+    if staff_too and request.user.is_authenticated and request.user.is_staff:
+        order = selectors.order_detail_queryset().filter(number=number).first()
+    if order is None and request.user.is_authenticated:
         order = selectors.order_for_user(user=cast(User, request.user), number=number)
     if order is None and number in request.session.get(GUEST_SESSION_KEY, []):
         order = selectors.order_detail_queryset().filter(number=number, user=None).first()
     if order is None:
         raise Http404("No such order.")
-    return render(request, "orders/order_detail.html", {"order": order})
+    return order
+
+
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """Owner only: another shopper's order number is a 404, not a 403."""
+    return render(request, "orders/order_detail.html", {"order": _visible_order(request, number)})
+
+
+def order_invoice(request: HttpRequest, number: str) -> HttpResponse:
+    """A printable invoice, or packing slip with ?slip=1, for staff and the order's owner."""
+    order = _visible_order(request, number, staff_too=True)
+    return render(
+        request,
+        "orders/invoice.html",
+        {
+            "order": order,
+            "slip": request.GET.get("slip") == "1",
+            "refunds": [r for r in order.refunds.all() if r.status == "succeeded"],
+        },
+    )
 
 
 class OrderLookupForm(forms.Form):

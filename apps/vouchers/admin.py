@@ -20,7 +20,7 @@ class VoucherRedemptionInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["order", "customer_key", "amount", "created_at", "released_at"]
-    readonly_fields = fields
+    readonly_fields = ["order", "customer_key", "amount", "created_at", "released_at"]
     show_change_link = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -93,7 +93,7 @@ class VoucherAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             created = voucher_codes_generate(
-                prefix=data.pop("prefix"),
+                prefix=data.pop("code_prefix"),
                 count=data.pop("count"),
                 kind=data.pop("kind"),
                 value=data.pop("value"),

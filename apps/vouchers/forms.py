@@ -11,7 +11,7 @@ from apps.vouchers.models import VoucherKind
 
 
 class VoucherBulkGenerateForm(forms.Form):
-    prefix = forms.RegexField(
+    code_prefix = forms.RegexField(
         regex=r"^[A-Za-z0-9]{1,20}$",
         help_text="Letters and digits; codes look like PREFIX-7K3M9Q.",
         error_messages={"invalid": "Use 1 to 20 letters and digits."},

@@ -69,7 +69,7 @@ def test_bulk_generate_makes_unique_codes(client, staff):
     client.force_login(staff)
     response = client.post(
         reverse("admin:vouchers_voucher_generate"),
-        {"prefix": "vip", "count": "25", "kind": "fixed", "value": "5.00", "usage_limit": "1"},
+        {"code_prefix": "vip", "count": "25", "kind": "fixed", "value": "5.00", "usage_limit": "1"},
     )
     assert response.status_code == 302
     codes = list(Voucher.objects.values_list("code", flat=True))
@@ -82,9 +82,9 @@ def test_bulk_generate_shows_errors_for_bad_input(client, staff):
     client.force_login(staff)
     response = client.post(
         reverse("admin:vouchers_voucher_generate"),
-        {"prefix": "no spaces!", "count": "0", "kind": "percentage", "value": "200"},
+        {"code_prefix": "no spaces!", "count": "0", "kind": "percentage", "value": "200"},
     )
     assert response.status_code == 200
     form = response.context["form"]
-    assert set(form.errors) >= {"prefix", "count", "value"}
+    assert set(form.errors) >= {"code_prefix", "count", "value"}
     assert not Voucher.objects.exists()

@@ -287,6 +287,10 @@ if CELERY_BROKER_URL == "filesystem://":
     # Embedded broker: a real worker and beat read messages from a folder, so the demo
     # runs background and scheduled jobs exactly as production does, with no server.
     _broker_dir = VAR_DIR / "broker"
+    # Every process that publishes or consumes needs the folders; creating them here
+    # means no start-up order (web before worker, or a fresh VAR_DIR) can lose a task.
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),

@@ -24,6 +24,8 @@ urlpatterns = [
     ),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("cart/", include("apps.cart.urls")),
+    path("checkout/", include("apps.checkout.urls")),
     path("accounts/orders/", include("apps.orders.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("api/v1/", include("config.api_router")),

@@ -47,7 +47,8 @@ def parse_quantity(raw: object) -> int:
         quantity = raw
     else:
         text = str(raw).strip()
-        if not text.isdigit() or len(text) > 6:
+        # isascii(): "²" and other Unicode digits pass isdigit() but int() refuses them.
+        if not (text.isascii() and text.isdigit()) or len(text) > 6:
             raise CartError(message, fields={"quantity": [message]})
         quantity = int(text)
     if not 1 <= quantity <= limit:

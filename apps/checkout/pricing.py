@@ -70,3 +70,23 @@ def totals(
     return Totals(
         subtotal=subtotal, shipping=money(shipping), discount=discount, tax=tax, total=total
     )
+
+
+def order_totals(
+    *,
+    lines: list[tuple[Decimal, int]],
+    shipping_base: Decimal,
+    free_above: Decimal | None,
+    discount: Decimal = ZERO,
+) -> Totals:
+    """An order's totals: goods, discount, shipping (free judged after the discount), tax.
+
+    The review page and order_place both call this, so what the shopper is shown is what
+    the order records.
+    """
+    goods = totals(lines=lines).subtotal
+    discount = min(money(discount), goods)
+    shipping = shipping_price(
+        base_price=shipping_base, free_above=free_above, subtotal=goods - discount
+    )
+    return totals(lines=lines, shipping=shipping, discount=discount)

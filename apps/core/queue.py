@@ -27,5 +27,6 @@ def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
 def _send(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     try:
         task.apply_async(args=args, kwargs=kwargs)
-    except OperationalError:
+    except (OperationalError, OSError):
+        # OSError: the embedded filesystem broker's folder missing or unwritable.
         logger.exception("Broker unreachable; task %s was not enqueued", task.name)

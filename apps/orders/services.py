@@ -20,7 +20,7 @@ from apps.catalog.models import Variant
 from apps.catalog.selectors import visible_products
 from apps.catalog.services import InsufficientStock, stock_adjust
 from apps.checkout.models import ShippingMethod
-from apps.checkout.pricing import ZERO, shipping_price, totals
+from apps.checkout.pricing import ZERO, order_totals, totals
 from apps.core.errors import ApplicationError, Conflict
 from apps.core.queue import enqueue_on_commit
 from apps.orders.choices import NotificationKind, OrderStatus
@@ -105,8 +105,9 @@ def order_place(
                 user=user,
                 checkout_token=checkout_token,
             )
-    except IntegrityError:
-        # The same form was submitted twice at once and the other submission won.
+    except (IntegrityError, OutOfStock):
+        # The same form was submitted twice at once and the other submission won: it took
+        # the stock (so this one may have seen "sold out") and holds the token.
         winner = (
             Order.objects.filter(checkout_token=checkout_token).first() if checkout_token else None
         )
@@ -176,11 +177,9 @@ def _order_place(
     if cart.voucher_code:
         voucher = voucher_check(code=cart.voucher_code, goods_total=goods, customer=customer)
         discount = voucher_discount(voucher=voucher, goods_total=goods)
-    # Free shipping is judged on what the goods cost after the discount.
-    shipping = shipping_price(
-        base_price=method.price, free_above=method.free_above, subtotal=goods - discount
+    amounts = order_totals(
+        lines=priced, shipping_base=method.price, free_above=method.free_above, discount=discount
     )
-    amounts = totals(lines=priced, shipping=shipping, discount=discount)
     order = Order.objects.create(
         number=number,
         user=user,

@@ -1,0 +1,126 @@
+"""Cart pages: thin views over the cart services and the cart summary selector."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.cart.http import cart_for_request, remember_cart
+from apps.cart.models import Cart
+from apps.cart.selectors import cart_summary
+from apps.cart.services import (
+    CartError,
+    cart_add_item,
+    cart_remove_item,
+    cart_set_quantity,
+    parse_quantity,
+)
+
+
+@require_GET
+def cart_detail(request: HttpRequest) -> HttpResponse:
+    summary = cart_summary(cart=cart_for_request(request))
+    return render(
+        request,
+        "cart/cart_detail.html",
+        {
+            "summary": summary,
+            # The summary already counted the lines: spares the header badge its query.
+            "cart_count": summary.count,
+            "max_quantity": settings.CART_MAX_LINE_QUANTITY,
+            "prices_include_tax": settings.SHOP_PRICES_INCLUDE_TAX,
+        },
+    )
+
+
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponseRedirect:
+    """Adds from the product page; success and refusal both go back with a message."""
+    quantity = _quantity_input(request.POST.get("quantity", "1"))
+    try:
+        # A cart created for an add the service refuses is rolled back with it, so a
+        # refused add leaves no trace, not even an empty cart.
+        with transaction.atomic():
+            cart = cart_for_request(request, create=True)
+            assert cart is not None  # noqa: S101 - create=True always returns a cart
+            line = cart_add_item(
+                cart=cart, variant_id=request.POST.get("variant"), quantity=quantity
+            )
+    except CartError as error:
+        messages.error(request, error.message)
+        return redirect(_safe_next(request) or _safe_referer(request) or reverse("cart:detail"))
+    variant = line.variant
+    added = parse_quantity(quantity)
+    what = variant.product.title
+    if variant.options:
+        what = f"{what} ({variant.label})"
+    if added > 1:
+        what = f"{added} of {what}"
+    messages.success(request, f"Added {what} to your cart.")
+    response = redirect(_safe_next(request) or variant.product.get_absolute_url())
+    remember_cart(request, response)
+    return response
+
+
+@require_POST
+def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponseRedirect:
+    cart = _cart_holding(request, line_id)
+    try:
+        line = cart_set_quantity(
+            cart=cart,
+            line_id=line_id,
+            quantity=_quantity_input(request.POST.get("quantity", "")),
+        )
+    except CartError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{line.variant.product.title}: quantity set to {line.quantity}.")
+    return redirect("cart:detail")
+
+
+@require_POST
+def cart_line_remove(request: HttpRequest, line_id: int) -> HttpResponseRedirect:
+    cart = _cart_holding(request, line_id)
+    try:
+        cart_remove_item(cart=cart, line_id=line_id)
+    except CartError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The item was removed from your cart.")
+    return redirect("cart:detail")
+
+
+def _cart_holding(request: HttpRequest, line_id: int) -> Cart:
+    """The shopper's cart if it holds that line; anyone else's line is a 404."""
+    cart = cart_for_request(request)
+    if cart is None or not cart.lines.filter(pk=line_id).exists():
+        raise Http404("That item is not in your cart.")
+    return cart
+
+
+def _quantity_input(raw: str) -> str:
+    # Digits from other scripts ("²", "٣") pass str.isdigit() but not int(); none of them
+    # is a quantity, so they go to the service as "" and get its usual message.
+    return raw if raw.isascii() else ""
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    return target if target and _is_safe(request, target) else None
+
+
+def _safe_referer(request: HttpRequest) -> str | None:
+    target = request.headers.get("referer")
+    return target if target and _is_safe(request, target) else None
+
+
+def _is_safe(request: HttpRequest, target: str) -> bool:
+    return url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )

@@ -1,4 +1,4 @@
-"""The versioned JSON API under /api/v1/: catalog endpoints, the OpenAPI schema and docs."""
+"""The versioned JSON API under /api/v1/: catalog, cart, checkout, orders, tokens, schema."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from apps.accounts.api.views import TokenLogoutAllView, TokenLogoutView, TokenObtainView
+from apps.cart.api.views import CartItemViewSet, CartView
 from apps.catalog.api.views import CategoryViewSet, ProductViewSet
+from apps.checkout.api.views import CheckoutView, ShippingMethodViewSet
+from apps.orders.api.views import OrderViewSet
 
 app_name = "api"
 
@@ -14,9 +18,18 @@ router = DefaultRouter()
 router.include_format_suffixes = False
 router.register("categories", CategoryViewSet, basename="category")
 router.register("products", ProductViewSet, basename="product")
+router.register("cart/items", CartItemViewSet, basename="cart-item")
+router.register("shipping-methods", ShippingMethodViewSet, basename="shipping-method")
+router.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = [
     *router.urls,
+    # Singletons, not collections: the caller's own cart, and the act of checking out.
+    path("cart/", CartView.as_view(), name="cart"),
+    path("checkout/", CheckoutView.as_view(), name="checkout"),
+    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", TokenLogoutAllView.as_view(), name="auth-logout-all"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up code as a script of its own, so the docs
     # work under the site's Content-Security-Policy, which forbids inline script.

@@ -1,22 +1,84 @@
-"""The DRF exception handler: every API error has one JSON shape."""
+"""Shared API pieces: the one error shape, its handler, and Idempotency-Key handling."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
-from rest_framework import exceptions, status
+from django.utils.crypto import salted_hmac
+from django.views.decorators.debug import sensitive_variables
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, serializers, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.errors import ApplicationError
+from apps.core.idempotency import (
+    KEY_MAX_LENGTH,
+    RETENTION,
+    Replay,
+    idempotency_begin,
+    idempotency_complete,
+    idempotency_release,
+    request_fingerprint,
+)
+from apps.core.models import IdempotencyRecord
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-def _fields(detail: Any) -> dict[str, Any]:
+class ErrorDetailSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text='Machine-readable, e.g. "invalid" or "not_found".')
+    message = serializers.CharField(help_text="A sentence that can be shown to a shopper.")
+    # The metaclass moves declared fields off the class, so this does not shadow `fields`.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Problems per parameter or field name; empty when none applies.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """The one error shape of the API (see exception_handler below)."""
+
+    error = ErrorDetailSerializer()
+
+
+def _fields(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
-        return {key: value for key, value in detail.items() if key != "non_field_errors"}
+        return _flatten({key: value for key, value in detail.items() if key != "non_field_errors"})
     return {}
+
+
+def _flatten(detail: Any, name: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors named by their path: `{"shipping_address.country": [...]}`.
+
+    `fields` is documented as a flat map of messages; a nested body's problems are named by
+    their path, and a nested object's own (non-field) problems by the object's name.
+    """
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            path = name if key == "non_field_errors" else f"{name}.{key}" if name else str(key)
+            for field, messages in _flatten(value, path).items():
+                flat.setdefault(field, []).extend(messages)
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(_flatten(item, f"{name}.{index}"))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {name: [str(message) for message in messages]}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -49,3 +111,90 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         }
     response.data = {"error": body}
     return response
+
+
+IDEMPOTENCY_PARAMETERS = [
+    OpenApiParameter(
+        IDEMPOTENCY_KEY_HEADER,
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="Strongly recommended: a unique value per operation (a UUID), 1 to "
+        f"{KEY_MAX_LENGTH} characters, kept for {RETENTION.total_seconds() / 3600:.0f} hours "
+        "per user. Retrying with the same key and body returns the stored response "
+        f"(marked `{REPLAYED_HEADER}: true`) instead of acting twice; the same key with "
+        "another body answers 422; while the first request with the key is still running, "
+        "another answers 409. Without the header every request acts.",
+    ),
+    OpenApiParameter(
+        REPLAYED_HEADER,
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        enum=["true"],
+        response=True,
+        description="Present when this is the stored response of an earlier request made "
+        "with the same Idempotency-Key.",
+    ),
+]
+
+
+def idempotent(
+    view: APIView,
+    request: Request,
+    handler: Callable[[], Response],
+    *,
+    atomic: bool = True,
+) -> Response:
+    """Runs `handler` once per Idempotency-Key of the caller; a retry gets the stored answer.
+
+    Without the header `handler` just runs. With it, every outcome below 500 (including
+    refusals such as 409 out of stock) is stored and replayed; an unexpected failure
+    forgets the key so the client may retry. With `atomic`, the effect and its stored
+    response commit together, so a crash between them cannot leave one without the other.
+    """
+    key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
+    if key is None:
+        return handler()
+    claim = idempotency_begin(
+        scope=f"user:{request.user.pk}", key=key, fingerprint=_fingerprint(request)
+    )
+    if isinstance(claim, Replay):
+        return Response(claim.body, status=claim.status, headers={REPLAYED_HEADER: "true"})
+    try:
+        try:
+            with transaction.atomic() if atomic else nullcontext():
+                response = handler()
+                _store(claim, response)
+        except (ApplicationError, exceptions.APIException, Http404, PermissionDenied) as error:
+            # Refused by a rule (out of stock, declined): the refusal is the outcome to replay.
+            # With `atomic`, whatever the handler wrote before refusing was rolled back.
+            response = view.handle_exception(error)
+            _store(claim, response)
+    except BaseException:
+        idempotency_release(record=claim)
+        raise
+    return response
+
+
+def _store(record: IdempotencyRecord, response: Response) -> None:
+    if response.status_code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
+        idempotency_release(record=record)
+        return
+    # Stored as rendered, so a replay carries exactly the JSON the first caller received.
+    rendered = JSONRenderer().render(response.data) if response.data is not None else b""
+    body = json.loads(rendered) if rendered else None
+    idempotency_complete(record=record, status=response.status_code, body=body)
+
+
+@sensitive_variables("canonical")
+def _fingerprint(request: Request) -> str:
+    """The request's method, path and parsed body, hashed with a key of the server's.
+
+    The parsed body rather than its bytes, so that spacing or key order does not count as
+    "a different request". Keyed with SECRET_KEY because a payment body holds a card
+    number: a plain hash of so small a space could be reversed from a database dump.
+    """
+    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    digest = salted_hmac("apps.core.api.idempotency", canonical, algorithm="sha256")
+    return request_fingerprint(
+        method=request.method or "", path=request.path, body=digest.hexdigest().encode()
+    )

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django_countries import countries
 from kombu.exceptions import OperationalError
@@ -25,7 +28,8 @@ from apps.orders import services
 from apps.orders.choices import NotificationKind, OrderStatus
 from apps.orders.models import Notification, Order, OrderEvent, OrderLine
 from apps.orders.tasks import send_notification
-from apps.payments.models import Payment
+from apps.payments.models import Payment, PaymentStatus
+from apps.payments.services import order_cancel_and_refund, order_refund
 
 # Keeps one action inside one request's time and its message readable; it is also the
 # changelist's page size, so "select all on this page" always fits.
@@ -128,6 +132,35 @@ class CancelOrdersForm(forms.Form):
 
 
 # --- List filters ---------------------------------------------------------------------
+
+
+class RefundForm(forms.Form):
+    """Amount, reason, and how many units of each line go back into stock."""
+
+    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
+    reason = forms.CharField(max_length=255, help_text="Shown in the order history.")
+
+    def __init__(self, *args: Any, lines: list[OrderLine], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            left = line.quantity - line.restocked_quantity
+            self.fields[f"restock_{line.pk}"] = forms.IntegerField(
+                min_value=0,
+                max_value=left,
+                initial=0,
+                required=False,
+                label=f"Restock {line.sku}",
+                help_text=f"{line.product_title}: bought {line.quantity}, "
+                f"already restocked {line.restocked_quantity}.",
+            )
+
+    def restock(self) -> dict[int, int]:
+        return {
+            line.pk: self.cleaned_data.get(f"restock_{line.pk}") or 0
+            for line in self.lines
+            if self.cleaned_data.get(f"restock_{line.pk}")
+        }
 
 
 class CustomerFilter(admin.SimpleListFilter):
@@ -282,6 +315,60 @@ class OrderAdmin(ReadOnlyChangeMixin, admin.ModelAdmin):
         ("Payment", {"fields": ["expires_at", "paid_at", "cancelled_at"]}),
     ]
     actions = ["mark_shipped", "mark_delivered", "cancel_orders", "resend_confirmation"]
+
+    change_form_template = "admin/orders/order/change_form.html"
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<path:object_id>/refund/",
+                self.admin_site.admin_view(self.refund_view),
+                name="orders_order_refund",
+            ),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Full or partial refund through the gateway, with optional restock of lines."""
+        order = get_object_or_404(Order, pk=object_id)
+        # The changelist-level permission, as for the actions: single orders are view-only.
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        payment = (
+            order.payments.filter(status=PaymentStatus.CAPTURED).order_by("-created_at").first()
+        )
+        refundable = payment.refundable if payment else Decimal("0.00")
+        lines = list(order.lines.order_by("id"))
+        form = RefundForm(request.POST or None, lines=lines, initial={"amount": refundable})
+        if request.method == "POST" and form.is_valid():
+            try:
+                refund = order_refund(
+                    order=order,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    actor=_actor(request),
+                    restock=form.restock(),
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    f"Refunded {money(refund.amount)} on order {order.number}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund order {order.number}",
+            "opts": self.model._meta,
+            "order": order,
+            "payment": payment,
+            "refundable": refundable,
+            "form": form,
+            "refunds": list(order.refunds.select_related("actor")),
+        }
+        return TemplateResponse(request, "admin/orders/order/refund.html", context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         items = (
@@ -477,8 +564,8 @@ class OrderAdmin(ReadOnlyChangeMixin, admin.ModelAdmin):
         if not form.is_valid():
             paid = [order.number for order in orders if order.status == OrderStatus.PAID]
             warning = (
-                f"{len(paid)} of these are paid ({_named(paid)}). Cancelling does not refund "
-                "the card payment; refund it separately."
+                f"{len(paid)} of these are paid ({_named(paid)}): cancelling refunds what "
+                "their customers paid, in full, through the payment gateway."
                 if paid
                 else ""
             )
@@ -500,7 +587,7 @@ class OrderAdmin(ReadOnlyChangeMixin, admin.ModelAdmin):
         cancelled, refusals = [], []
         for order in orders:
             try:
-                services.order_cancel(
+                order_cancel_and_refund(
                     order=order,
                     actor=_actor(request),
                     note=form.cleaned_data["note"] or "Cancelled by staff",

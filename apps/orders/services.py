@@ -125,6 +125,14 @@ def _order_place(
     user: User | None,
     checkout_token: str | None,
 ) -> Order:
+    # Lock the cart: two checkouts of the same cart at once (a double click, two tabs, two
+    # API calls with different keys) run one after the other, and the second finds the
+    # cart emptied by the first instead of placing a second order.
+    Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    if checkout_token:
+        existing = Order.objects.filter(checkout_token=checkout_token).first()
+        if existing is not None:
+            return existing
     lines = list(cart.lines.order_by("variant_id").values_list("variant_id", "quantity"))
     if not lines:
         raise CheckoutError("Your cart is empty.")
@@ -358,7 +366,10 @@ def order_mark_delivered(*, order: Order, actor: User | None = None) -> Order:
         note="Delivered",
         delivered_at=timezone.now(),
     ):
-        raise InvalidTransition(f"Order {order.number} has not been shipped.")
+        raise InvalidTransition(
+            f"Order {order.number} is {order.get_status_display().lower()}; "
+            "only shipped orders can be marked delivered."
+        )
     return order
 
 

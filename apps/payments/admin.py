@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.payments.models import Payment
+from apps.payments.models import Payment, Refund, WebhookEvent
 
 
 @admin.register(Payment)
@@ -66,3 +66,67 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    """Every refund: who, when, how much, why; made from an order's Refund page."""
+
+    list_display = ["created_at", "order_link", "amount", "status", "reason", "actor"]
+    list_filter = ["status"]
+    list_select_related = ["order", "actor"]
+    search_fields = ["order__number", "gateway_reference"]
+    readonly_fields = [
+        "order",
+        "payment",
+        "amount",
+        "status",
+        "reason",
+        "gateway_reference",
+        "restocked",
+        "actor",
+        "created_at",
+    ]
+    fields = readonly_fields
+    ordering = ["-id"]
+    show_full_result_count = False
+
+    @admin.display(description="Order", ordering="order__number")
+    def order_link(self, refund: Refund) -> str:
+        url = reverse("admin:orders_order_change", args=[refund.order_id])
+        return format_html('<a href="{}">{}</a>', url, refund.order.number)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """Gateway events as received; the flagged ones need a staff decision."""
+
+    list_display = ["received_at", "event_id", "kind", "payment", "needs_attention", "note"]
+    list_filter = ["needs_attention", "kind"]
+    list_select_related = ["payment"]
+    search_fields = ["event_id", "payment__reference", "payment__order__number"]
+    readonly_fields = ("event_id", "kind", "payload", "payment", "received_at", "note")
+    fields = (*readonly_fields, "needs_attention")
+    ordering = ["-id"]
+    show_full_result_count = False
+    actions = ["mark_resolved"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Mark as dealt with")
+    def mark_resolved(self, request: HttpRequest, queryset: Any) -> None:
+        done = queryset.filter(needs_attention=True).update(needs_attention=False)
+        self.message_user(request, f"{done} event(s) marked as dealt with.")

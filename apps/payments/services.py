@@ -15,7 +15,12 @@ from apps.checkout.pricing import money
 from apps.core.errors import ApplicationError, Conflict
 from apps.orders.choices import NotificationKind, OrderStatus
 from apps.orders.models import Order, OrderEvent, OrderLine
-from apps.orders.services import notification_queue, order_mark_paid, order_transition
+from apps.orders.services import (
+    notification_queue,
+    order_cancel,
+    order_mark_paid,
+    order_transition,
+)
 from apps.payments.gateways import get_gateway
 from apps.payments.gateways.base import CardDetails, ChargeStatus
 from apps.payments.models import Payment, PaymentStatus, Refund
@@ -225,3 +230,19 @@ def order_refund(
             )
         notification_queue(order=order, kind=NotificationKind.REFUNDED)
     return refund
+
+
+def order_cancel_and_refund(
+    *, order: Order, actor: User | None = None, note: str = ""
+) -> Refund | None:
+    """Cancels the order (returning stock and voucher use) and refunds what was captured.
+
+    Returns the refund, or None when nothing had been paid.
+    """
+    order_cancel(order=order, actor=actor, note=note)
+    payment = order.payments.filter(status=PaymentStatus.CAPTURED).order_by("-created_at").first()
+    if payment is None or payment.refundable <= 0:
+        return None
+    return order_refund(
+        order=order, amount=payment.refundable, reason=note or "Order cancelled", actor=actor
+    )

@@ -601,7 +601,7 @@ def test_schema_endpoint_serves_openapi_3_listing_every_endpoint(client):
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
-    assert set(schema["paths"]) == {CATEGORIES, PRODUCTS, "/api/v1/products/{slug}/"}
+    assert set(schema["paths"]) >= {CATEGORIES, PRODUCTS, "/api/v1/products/{slug}/"}
     listing = schema["paths"][PRODUCTS]["get"]
     documented = {parameter["name"] for parameter in listing["parameters"]}
     assert documented == {

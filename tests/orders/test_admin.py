@@ -357,10 +357,10 @@ def test_cancel_reports_each_order_that_cannot_be_cancelled_and_why(staff_client
     assert f"Order {shipped.number} is shipped and cannot be cancelled." in texts
 
 
-def test_cancel_page_warns_that_paid_orders_are_not_refunded(staff_client):
+def test_cancel_page_warns_that_paid_orders_will_be_refunded(staff_client):
     paid = _order(OrderStatus.PAID)
     page = _act(staff_client, "cancel_orders", [paid, _order()])
-    assert "does not refund" in page.content.decode()
+    assert "cancelling refunds what their customers paid" in page.content.decode()
     assert paid.number in page.content.decode()
 
 

@@ -298,3 +298,18 @@ def test_payment_racing_expiry_ends_paid_or_cancelled_never_both(round_):
         assert order.payments.exclude(status="refunded").filter(status="captured").count() == 0
     statuses = list(order.events.values_list("to_status", flat=True))
     assert statuses.count("paid") + statuses.count("cancelled") == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_checkouts_of_the_same_cart_at_once_place_one_order():
+    method = ShippingMethodFactory()
+    variant = VariantFactory(stock=10)
+    cart = _cart_with((variant, 2))
+    results, errors = run_together([lambda: _place(cart, method)] * 2)
+    assert len(results) == 1
+    assert len(errors) == 1
+    assert isinstance(errors[0], services.CheckoutError)
+    assert "empty" in errors[0].message
+    variant.refresh_from_db()
+    assert variant.stock == 8

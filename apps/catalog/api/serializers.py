@@ -30,22 +30,6 @@ def _absolute(context: Mapping[str, Any], url: str) -> str:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-class ErrorDetailSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField(help_text='Machine-readable, e.g. "invalid" or "not_found".')
-    message = serializers.CharField(help_text="A sentence that can be shown to a shopper.")
-    # The metaclass moves declared fields off the class, so this does not shadow `fields`.
-    fields = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Problems per parameter or field name; empty when none applies.",
-    )
-
-
-class ErrorSerializer(serializers.Serializer[Any]):
-    """The one error shape of the API (see apps.core.api.exception_handler)."""
-
-    error = ErrorDetailSerializer()
-
-
 @extend_schema_field(OpenApiTypes.URI)
 class StorageUrlField(serializers.CharField):
     """A storage name (as kept in ProductImage.renditions) shown as an absolute URL."""

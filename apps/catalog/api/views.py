@@ -21,13 +21,13 @@ from apps.catalog import selectors
 from apps.catalog.api.pagination import KeysetCursorPagination
 from apps.catalog.api.serializers import (
     CategoryTreeSerializer,
-    ErrorSerializer,
     ProductDetailSerializer,
     ProductListSerializer,
 )
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.forms import ProductFilterForm
 from apps.catalog.models import Category, Product
+from apps.core.api import ErrorSerializer
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No active product with this slug.")
 BAD_REQUEST = OpenApiResponse(

@@ -1,0 +1,129 @@
+"""The signed-in shopper's cart: read it, add to it, change or remove a line."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import User
+from apps.cart.api.serializers import (
+    CartItemCreateSerializer,
+    CartItemUpdateSerializer,
+    CartSerializer,
+)
+from apps.cart.http import cart_for_request
+from apps.cart.models import Cart, CartLine
+from apps.cart.selectors import cart_summary
+from apps.cart.services import cart_add_item, cart_remove_item, cart_set_quantity
+from apps.core.api import ErrorSerializer
+
+UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")
+LINE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such line in your cart.")
+REFUSED = OpenApiResponse(
+    ErrorSerializer,
+    description="Nothing was changed: `error.fields` says why, e.g. "
+    '`{"quantity": ["Only 3 left."]}` or `{"variant": ["That product is not available."]}`.',
+)
+LINE_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The line's `id` in the cart."
+)
+
+
+def request_cart(request: Request, *, create: bool = False) -> Cart | None:
+    """The signed-in user's cart; with `create`, made if there is none yet."""
+    # DRF's Request stands in for the HttpRequest and, unlike it, knows the user of a token.
+    return cart_for_request(cast(HttpRequest, request), create=create)
+
+
+def cart_payload(request: Request, cart: Cart | None) -> dict[str, Any]:
+    return CartSerializer(cart_summary(cart=cart), context={"request": request}).data
+
+
+class CartView(generics.GenericAPIView[Any]):
+    """The cart with current prices and what changed since each line was added."""
+
+    permission_classes = (IsAuthenticated,)
+    serializer_class = CartSerializer
+
+    @extend_schema(
+        summary="Your cart",
+        description="Prices are today's; `price_changed`, `sold_out` and `too_many` say what "
+        "changed since a line was added. An empty cart has no lines.",
+        responses={200: CartSerializer, 401: UNAUTHENTICATED},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(cart_payload(request, request_cart(request)))
+
+
+class CartItemViewSet(viewsets.GenericViewSet[CartLine]):
+    """Lines of the signed-in user's cart; another user's line is a 404."""
+
+    permission_classes = (IsAuthenticated,)
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> QuerySet[CartLine]:
+        if getattr(self, "swagger_fake_view", False):
+            return CartLine.objects.none()
+        user = cast(User, self.request.user)
+        return CartLine.objects.filter(cart__user=user).select_related("cart")
+
+    def get_serializer_class(self) -> type[Any]:
+        if self.action == "create":
+            return CartItemCreateSerializer
+        return CartItemUpdateSerializer
+
+    @extend_schema(
+        summary="Add to your cart",
+        description="Adding a variant already in the cart adds to its quantity. Prices and "
+        "totals come from the shop: any other field in the body is ignored.",
+        request=CartItemCreateSerializer,
+        responses={201: CartSerializer, 400: REFUSED, 401: UNAUTHENTICATED},
+    )
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # A cart made for an add that is then refused goes with it.
+        with transaction.atomic():
+            cart = request_cart(request, create=True)
+            assert cart is not None  # noqa: S101 - create=True always returns a cart
+            cart_add_item(
+                cart=cart,
+                variant_id=serializer.validated_data["variant"],
+                quantity=serializer.validated_data["quantity"],
+            )
+        return Response(cart_payload(request, cart), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a line's quantity",
+        parameters=[LINE_ID],
+        request=CartItemUpdateSerializer,
+        responses={200: CartSerializer, 400: REFUSED, 401: UNAUTHENTICATED, 404: LINE_NOT_FOUND},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        line = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cart_set_quantity(
+            cart=line.cart, line_id=line.pk, quantity=serializer.validated_data["quantity"]
+        )
+        return Response(cart_payload(request, line.cart))
+
+    @extend_schema(
+        summary="Remove a line",
+        parameters=[LINE_ID],
+        request=None,
+        responses={204: None, 401: UNAUTHENTICATED, 404: LINE_NOT_FOUND},
+    )
+    def destroy(self, request: Request, pk: str) -> Response:
+        line = self.get_object()
+        cart_remove_item(cart=line.cart, line_id=line.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

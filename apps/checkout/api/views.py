@@ -1,0 +1,118 @@
+"""Shipping methods on offer, and placing an order from the signed-in user's cart."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from apps.accounts.models import Address, User
+from apps.cart.api.views import request_cart
+from apps.checkout.api.serializers import CheckoutSerializer, ShippingMethodSerializer
+from apps.checkout.models import ShippingMethod
+from apps.core.api import IDEMPOTENCY_PARAMETERS, ErrorSerializer, idempotent
+from apps.orders import selectors
+from apps.orders.api.serializers import OrderDetailSerializer
+from apps.orders.services import ShippingAddress, order_place
+
+
+class ShippingMethodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ShippingMethod]):
+    """Active shipping methods, in the order the shop lists them."""
+
+    queryset = ShippingMethod.objects.filter(is_active=True).order_by("position", "id")
+    serializer_class = ShippingMethodSerializer
+    pagination_class = None
+    permission_classes = (AllowAny,)
+    # The same for everyone: no session or user lookups on these calls.
+    authentication_classes = ()
+
+    @extend_schema(
+        summary="Shipping methods",
+        description="What `shipping_method` at checkout may be. Shipping is free when the "
+        "goods reach `free_above`.",
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+
+class CheckoutView(generics.GenericAPIView[Any]):
+    """Places an order from the cart; Idempotency-Key makes a retry safe."""
+
+    permission_classes = (IsAuthenticated,)
+    serializer_class = CheckoutSerializer
+    throttle_classes = (*APIView.throttle_classes, ScopedRateThrottle)
+    throttle_scope = "checkout"
+
+    @extend_schema(
+        summary="Place an order from your cart",
+        description="Takes the stock and creates an order pending payment, at the shop's "
+        "current prices; the cart is emptied. Pay it with POST /orders/{number}/pay/ before "
+        "`expires_at`. Price, totals, status and owner come from the shop: such fields in "
+        "the body are ignored. **Send an `Idempotency-Key`**: a retry after a lost response "
+        "then returns the same order instead of placing another.",
+        parameters=IDEMPOTENCY_PARAMETERS,
+        request=CheckoutSerializer,
+        responses={
+            201: OpenApiResponse(OrderDetailSerializer, description="The order, placed."),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Malformed body, empty cart, unknown shipping method, or an item "
+                "no longer available.",
+            ),
+            401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="An item sold out meanwhile (`out_of_stock`; nothing was taken), "
+                "or a request with this Idempotency-Key is still running "
+                "(`idempotency_in_progress`).",
+            ),
+            422: OpenApiResponse(
+                ErrorSerializer, description="This Idempotency-Key was used for another request."
+            ),
+            429: OpenApiResponse(ErrorSerializer, description="Too many checkouts; wait."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return idempotent(self, request, lambda: self._place(data))
+
+    def _place(self, data: dict[str, Any]) -> Response:
+        user = cast(User, self.request.user)
+        cart = request_cart(self.request, create=True)
+        assert cart is not None  # noqa: S101 - create=True always returns a cart
+        order = order_place(
+            cart=cart,
+            email=data.get("email") or user.email,
+            address=_shipping_address(data),
+            shipping_method_id=data["shipping_method"],
+            user=user,
+        )
+        placed = selectors.order_for_user(user=user, number=order.number)
+        body = OrderDetailSerializer(placed, context=self.get_serializer_context()).data
+        location = reverse("api:order-detail", kwargs={"number": order.number})
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+def _shipping_address(data: dict[str, Any]) -> ShippingAddress:
+    if "shipping_address" in data:
+        return ShippingAddress(**data["shipping_address"])
+    saved: Address = data["address_id"]
+    return ShippingAddress(
+        full_name=saved.full_name,
+        line1=saved.line1,
+        line2=saved.line2,
+        city=saved.city,
+        region=saved.region,
+        postal_code=saved.postal_code,
+        country=saved.country.code,  # type: ignore[attr-defined]
+        phone=saved.phone,
+    )

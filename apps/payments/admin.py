@@ -76,7 +76,7 @@ class RefundAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["order", "actor"]
     search_fields = ["order__number", "gateway_reference"]
-    readonly_fields = [
+    readonly_fields = (
         "order",
         "payment",
         "amount",
@@ -86,7 +86,7 @@ class RefundAdmin(admin.ModelAdmin):
         "restocked",
         "actor",
         "created_at",
-    ]
+    )
     fields = readonly_fields
     ordering = ["-id"]
     show_full_result_count = False

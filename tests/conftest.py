@@ -43,6 +43,12 @@ def _plain_static_storage(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _temporary_media_root(settings, tmp_path_factory) -> None:
+    # Uploads made by factories land in a temporary folder, never in the repo's media/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery() -> Iterator[None]:
     """Tasks run in-process unless a test starts a real worker."""
     celery_app.conf.task_always_eager = True

@@ -126,7 +126,15 @@ class Variant(models.Model):
 
     @property
     def label(self) -> str:
-        return " / ".join(str(value) for value in self.options.values()) or self.sku
+        """Option values in the product's option order ("M / Red"), or the SKU."""
+        options = self.options or {}
+        names = list(options)
+        # PostgreSQL's jsonb keeps no key order; the product's option_names do. Only use
+        # them when the product is already loaded, so a label never costs a query.
+        if "product" in self._state.fields_cache:
+            ordered = [n for n in self.product.option_names if n in options]
+            names = ordered + [n for n in names if n not in ordered]
+        return " / ".join(str(options[n]) for n in names) or self.sku
 
     @property
     def stock_state(self) -> str:

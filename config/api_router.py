@@ -11,6 +11,7 @@ from apps.cart.api.views import CartItemViewSet, CartView
 from apps.catalog.api.views import CategoryViewSet, ProductViewSet
 from apps.checkout.api.views import CheckoutView, ShippingMethodViewSet
 from apps.orders.api.views import OrderViewSet
+from apps.payments.api.views import PaymentWebhookView
 
 app_name = "api"
 
@@ -27,6 +28,7 @@ urlpatterns = [
     # Singletons, not collections: the caller's own cart, and the act of checking out.
     path("cart/", CartView.as_view(), name="cart"),
     path("checkout/", CheckoutView.as_view(), name="checkout"),
+    path("payments/webhook/", PaymentWebhookView.as_view(), name="payment-webhook"),
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
     path("auth/logout/", TokenLogoutView.as_view(), name="auth-logout"),
     path("auth/logout-all/", TokenLogoutAllView.as_view(), name="auth-logout-all"),

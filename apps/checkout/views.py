@@ -32,6 +32,7 @@ from apps.orders.models import Order
 from apps.orders.services import CheckoutError, OutOfStock, ShippingAddress, order_place
 from apps.orders.views import GUEST_SESSION_KEY, remember_guest_order
 from apps.payments.gateways import get_gateway
+from apps.payments.models import PaymentStatus
 from apps.payments.services import OrderNotPayable, PaymentDeclined, order_pay
 
 DETAILS_SESSION_KEY = "checkout"
@@ -188,14 +189,21 @@ def checkout_pay(request: HttpRequest, number: str) -> HttpResponseBase:
 @require_http_methods(["GET"])
 def checkout_done(request: HttpRequest, number: str) -> HttpResponseBase:
     order = _owned_order(request, number)
-    if order.is_payable:
+    # A payment the bank is still confirming (it arrives by webhook): wait on this page.
+    awaiting = order.is_payable and order.payments.filter(status=PaymentStatus.PENDING).exists()
+    if order.is_payable and not awaiting:
         return redirect("checkout:pay", number=order.number)
     if order.status == OrderStatus.CANCELLED:
         return redirect(order)
     return render(
         request,
         "checkout/done.html",
-        {"order": order, "prices_include_tax": settings.SHOP_PRICES_INCLUDE_TAX, "step": "done"},
+        {
+            "order": order,
+            "awaiting_confirmation": awaiting,
+            "prices_include_tax": settings.SHOP_PRICES_INCLUDE_TAX,
+            "step": "done",
+        },
     )
 
 

@@ -66,16 +66,21 @@ def order_pay(*, order: Order, card: CardDetails, actor: User | None = None) -> 
     result = gateway.charge(
         amount=order.total, currency=order.currency, card=card, reference=order.number
     )
-    payment = Payment.objects.create(
-        order=order,
-        gateway=gateway.name,
-        reference=result.reference,
-        amount=order.total,
-        status=_PAYMENT_STATUS[result.status],
-        card_brand=result.brand,
-        card_last4=result.last4,
-        message=result.message,
-    )
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            order=order,
+            gateway=gateway.name,
+            reference=result.reference,
+            amount=order.total,
+            status=_PAYMENT_STATUS[result.status],
+            card_brand=result.brand,
+            card_last4=result.last4,
+            message=result.message,
+        )
+        if result.status == ChargeStatus.PENDING:
+            gateway.pending_recorded(
+                charge_reference=result.reference, amount=order.total, currency=order.currency
+            )
     if result.status == ChargeStatus.PENDING:
         return payment  # the gateway confirms by webhook (apps.payments.webhooks)
     if result.status != ChargeStatus.CAPTURED:

@@ -500,3 +500,38 @@ def test_the_account_menu_links_to_the_orders(client, shopper):
     client.force_login(shopper)
     html = client.get(reverse("accounts:profile")).content.decode()
     assert re.search(rf'<a href="{reverse("orders:list")}"[^>]*>Orders</a>', html)
+
+
+def test_the_pending_card_shows_a_waiting_page_until_the_webhook_confirms(client):
+    """The done page waits (refreshing itself) while the bank confirms by webhook."""
+    import json as _json
+    import time as _time
+
+    from apps.orders.models import Order
+    from apps.payments.webhooks import SIGNATURE_HEADER, webhook_signature
+    from tests.payments.conftest import place
+
+    order = place()
+    session = client.session
+    session["guest_orders"] = [order.number]
+    session.save()
+    response = client.post(
+        f"/checkout/pay/{order.number}/",
+        {"card_number": "4000 0000 0000 3063", "exp_month": "12", "exp_year": "2031", "cvc": "123"},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Your bank is confirming the payment" in body
+    assert 'http-equiv="refresh"' in body
+    payment = Order.objects.get(pk=order.pk).payments.get()
+    event = _json.dumps(
+        {"id": "evt_page", "type": "charge.succeeded", "data": {"reference": payment.reference}}
+    ).encode()
+    client.post(
+        "/api/v1/payments/webhook/",
+        data=event,
+        content_type="application/json",
+        headers={SIGNATURE_HEADER: webhook_signature(body=event, timestamp=int(_time.time()))},
+    )
+    body = client.get(f"/checkout/done/{order.number}/").content.decode()
+    assert "We've received your payment" in body

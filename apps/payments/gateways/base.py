@@ -59,3 +59,6 @@ class PaymentGateway(Protocol):
     ) -> ChargeResult: ...
 
     def refund(self, *, charge_reference: str, amount: Decimal, currency: str) -> RefundResult: ...
+
+    def pending_recorded(self, *, charge_reference: str, amount: Decimal, currency: str) -> None:
+        """Called once a pending charge is stored; real gateways confirm on their own."""

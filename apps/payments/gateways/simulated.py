@@ -35,17 +35,8 @@ class SimulatedCardGateway:
         if card.number == SUCCESS_CARD:
             return ChargeResult(ChargeStatus.CAPTURED, charge_reference, "visa", card.last4)
         if card.number == PENDING_CARD:
-            # Like a bank asking the cardholder to confirm: the answer comes as a webhook.
-            from apps.core.queue import enqueue_on_commit
-            from apps.payments.tasks import deliver_simulated_webhook
-
-            enqueue_on_commit(
-                deliver_simulated_webhook,
-                charge_reference,
-                "charge.succeeded",
-                str(amount),
-                currency,
-            )
+            # Like a bank asking the cardholder to confirm: the answer comes as a webhook
+            # (sent by pending_recorded, once the shop has stored the payment).
             return ChargeResult(
                 ChargeStatus.PENDING,
                 charge_reference,
@@ -61,3 +52,12 @@ class SimulatedCardGateway:
 
     def refund(self, *, charge_reference: str, amount: Decimal, currency: str) -> RefundResult:
         return RefundResult(True, f"sim_re_{secrets.token_hex(8)}")
+
+    def pending_recorded(self, *, charge_reference: str, amount: Decimal, currency: str) -> None:
+        """Plays the bank: confirms the charge by a signed webhook after the shop commits."""
+        from apps.core.queue import enqueue_on_commit
+        from apps.payments.tasks import deliver_simulated_webhook
+
+        enqueue_on_commit(
+            deliver_simulated_webhook, charge_reference, "charge.succeeded", str(amount), currency
+        )

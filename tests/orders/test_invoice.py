@@ -83,16 +83,3 @@ def test_the_guest_who_placed_the_order_can_print_it(client):
     session[GUEST_SESSION_KEY] = [order.number]
     session.save()
     assert client.get(reverse("orders:invoice", args=[order.number])).status_code == 200
-
-
-def test_seed_shipping_methods_creates_defaults_once():
-    from django.core.management import call_command
-
-    from apps.checkout.models import ShippingMethod
-
-    call_command("seed_shipping_methods")
-    call_command("seed_shipping_methods")
-    assert list(ShippingMethod.objects.values_list("name", flat=True)) == [
-        "Standard delivery",
-        "Express delivery",
-    ]

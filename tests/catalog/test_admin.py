@@ -23,7 +23,16 @@ from PIL import Image
 from apps.catalog import services
 from apps.catalog.admin import VariantAdminForm
 from apps.catalog.models import Category, Product, ProductImage, StockMovement, Variant
-from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, VariantFactory
+from apps.orders.services import ShippingAddress, order_place
+from tests.factories import (
+    CartFactory,
+    CartLineFactory,
+    CategoryFactory,
+    ProductFactory,
+    ProductImageFactory,
+    ShippingMethodFactory,
+    VariantFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -749,7 +758,7 @@ def _in_thread(job, barrier: threading.Barrier, errors: list[BaseException]) -> 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("entered", ["=50", "+20"])
 @pytest.mark.parametrize("forced", [True, False], ids=["sale-inside-admin-save", "free-race"])
-def test_an_admin_stock_change_racing_a_sale_loses_no_update(staff, monkeypatch, entered, forced):
+def test_an_admin_stock_change_racing_an_order_loses_no_update(staff, monkeypatch, entered, forced):
     variant = VariantFactory(stock=30)
     client = Client()
     client.force_login(staff)
@@ -775,10 +784,22 @@ def test_an_admin_stock_change_racing_a_sale_loses_no_update(staff, monkeypatch,
     def admin_change() -> None:
         statuses.append(client.post(url, data).status_code)
 
+    # The sale is a real order: a cart holding 4 units, placed through checkout's service.
+    cart = CartFactory()
+    CartLineFactory(cart=cart, variant=variant, quantity=4)
+    method = ShippingMethodFactory()
+
     def sale() -> None:
         if forced:
             assert admin_has_read.wait(timeout=20), "the admin never read the variant"
-        services.stock_adjust(variant_id=variant.pk, delta=-4, reason="sale")
+        order_place(
+            cart=cart,
+            email="buyer@example.com",
+            address=ShippingAddress(
+                full_name="Ada", line1="1 Way", city="London", postal_code="N1", country="GB"
+            ),
+            shipping_method_id=method.pk,
+        )
         sale_done.set()
 
     barrier = threading.Barrier(2, timeout=20)

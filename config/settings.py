@@ -161,9 +161,13 @@ if REDIS_URL:
                 # A hung Redis must cost a request half a second, not a worker.
                 "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
                 "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.5),
+                # Redis down: reads miss and writes are dropped (logged), so pages are
+                # served from the database instead of failing. See docs/ARCHITECTURE.md.
+                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     # Sessions are written through to the database and read from Redis: Redis here keeps
     # nothing on disk, and a restart must not log every shopper out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -200,6 +204,9 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="5/15m")
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="20/15m")
 RATELIMIT_IP_META_KEY = "apps.core.http.client_ip"
+# Without the cache, sign-in stays possible (counted again once it is back): an outage
+# must not lock every customer out, and password hashing still slows guessing down.
+RATELIMIT_FAIL_OPEN = True
 # Number of reverse proxies in front of gunicorn that append to X-Forwarded-For.
 # 0 trusts REMOTE_ADDR only (nothing a client sends can choose its own address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -400,3 +407,7 @@ LOGGING = {
 }
 
 SHOP_DEMO_STAFF_EMAIL = env.str("DEMO_STAFF_EMAIL", default="staff@shopfront.local")
+
+# Catalog pages and API reads served from the cache (versioned keys, see apps/core/cache.py).
+CATALOG_CACHE = env.bool("CATALOG_CACHE", default=True)
+CATALOG_CACHE_TIMEOUT = env.int("CATALOG_CACHE_TIMEOUT", default=60 * 60)

@@ -43,6 +43,13 @@ def _plain_static_storage(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _catalog_cache_off(settings) -> None:
+    # Query budgets and most behaviour are tested against the database; the cache tests
+    # switch it on (tests/catalog/test_cache.py).
+    settings.CATALOG_CACHE = False
+
+
+@pytest.fixture(autouse=True)
 def _temporary_media_root(settings, tmp_path_factory) -> None:
     # Uploads made by factories land in a temporary folder, never in the repo's media/.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -27,6 +27,7 @@ from treebeard.forms import TreeNodeChoiceField, movenodeform_factory
 
 from apps.accounts.models import User
 from apps.catalog import services
+from apps.catalog.cache import catalog_changed
 from apps.catalog.choices import StockReason
 from apps.catalog.models import (
     LOW_STOCK_THRESHOLD,
@@ -307,8 +308,32 @@ class CategoryTreeFilter(admin.SimpleListFilter):
 # --- Categories -----------------------------------------------------------------------
 
 
+class CatalogChangesAdmin:
+    """Any add, edit or delete made here invalidates the cached catalog pages.
+
+    The admin writes some fields directly (titles, descriptions, flags), so its save and
+    delete hooks bump the catalog version, after commit, like the services do.
+    """
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        catalog_changed()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        catalog_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)  # type: ignore[misc]
+        catalog_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        catalog_changed()
+
+
 @admin.register(Category)
-class CategoryAdmin(TreeAdmin):
+class CategoryAdmin(CatalogChangesAdmin, TreeAdmin):
     form = movenodeform_factory(Category)
     list_display = ["name", "slug", "is_active", "position"]
     list_filter = ["is_active"]
@@ -399,7 +424,7 @@ class MoveToCategoryForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(CatalogChangesAdmin, admin.ModelAdmin):
     form = ProductAdminForm
     inlines = [VariantInline, ProductImageInline]
     list_display = ["title", "category", "price", "stock", "is_active", "is_featured", "updated_at"]
@@ -616,7 +641,7 @@ def _csv_response(products: QuerySet[Product]) -> StreamingHttpResponse:
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(CatalogChangesAdmin, admin.ModelAdmin):
     form = VariantAdminForm
     list_display = [
         "sku",

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 
+from apps.catalog.cache import catalog_changed
 from apps.catalog.images import InvalidImage, image_size, rendition_sizes, renditions_render
 from apps.catalog.models import ProductImage
 
@@ -117,6 +118,7 @@ def image_renditions_make(*, image_id: int) -> bool:
     made = _rendition_names(stored.renditions)
     if current.update(width=stored.width, height=stored.height, renditions=stored.renditions):
         _delete_own(prefix, _rendition_names(row["renditions"]) - made)
+        catalog_changed()  # pages now show the renditions instead of the original
         return True
     latest = ProductImage.objects.filter(pk=image_id).values_list("renditions", flat=True).first()
     _delete_own(prefix, made - _rendition_names(latest or {}))

@@ -13,8 +13,10 @@ from django.db.models import Exists, F, FloatField, OuterRef, Prefetch, Q, Query
 from django.db.models.functions import Cast
 from django.http import Http404
 
+from apps.catalog.cache import catalog_key
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.models import Category, Product, ProductImage, Variant
+from apps.core.cache import cached
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
     ProductOrdering.NEWEST: ("-created_at", "-id"),
@@ -56,8 +58,13 @@ def visible_category_paths() -> dict[int, str]:
     """Categories a shopper may see (active, and every ancestor active): id → tree path.
 
     One small query over the whole tree, resolved in Python: deactivating a category
-    hides its whole branch without touching the rows below it.
+    hides its whole branch without touching the rows below it. Cached under the catalog
+    version, so most requests don't run it at all.
     """
+    return cached(catalog_key("visible-categories"), _visible_category_paths)
+
+
+def _visible_category_paths() -> dict[int, str]:
     visible: dict[int, str] = {}
     hidden_prefix: str | None = None
     for pk, path, active in Category.objects.order_by("path").values_list(

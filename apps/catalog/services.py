@@ -9,8 +9,16 @@ from django.db import transaction
 from django.db.models import F, Min
 
 from apps.accounts.models import User
+from apps.catalog.cache import catalog_changed
 from apps.catalog.choices import StockReason
-from apps.catalog.models import Category, Product, ProductImage, StockMovement, Variant
+from apps.catalog.models import (
+    LOW_STOCK_THRESHOLD,
+    Category,
+    Product,
+    ProductImage,
+    StockMovement,
+    Variant,
+)
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.queue import enqueue_on_commit
 
@@ -20,6 +28,13 @@ class InsufficientStock(ApplicationError):
 
     code = "insufficient_stock"
     status_code = 409
+
+
+def _shown_stock(stock: int) -> str | int:
+    """What pages show of a stock level: "sold out", "in stock", or "only N left"."""
+    if stock <= 0:
+        return "sold_out"
+    return stock if stock <= LOW_STOCK_THRESHOLD else "in_stock"
 
 
 @transaction.atomic
@@ -52,6 +67,8 @@ def stock_adjust(
         )
     # Our UPDATE holds the row lock until commit, so this read sees exactly our result.
     stock_after = Variant.objects.values_list("stock", flat=True).get(pk=variant_id)
+    if _shown_stock(stock_after) != _shown_stock(stock_after - delta):
+        catalog_changed()
     return StockMovement.objects.create(
         variant_id=variant_id,
         delta=delta,
@@ -108,6 +125,7 @@ def product_price_refresh(*, product_ids: Iterable[int]) -> None:
         Product.objects.filter(pk=product_id).update(
             price=lowest.get(product_id) or Decimal("0.00")
         )
+    catalog_changed()
 
 
 @transaction.atomic
@@ -129,6 +147,7 @@ def variant_set_price(
 @transaction.atomic
 def product_set_active(*, product_ids: Iterable[int], active: bool) -> int:
     """Shows or hides products in bulk; returns how many changed."""
+    catalog_changed()
     return (
         Product.objects.filter(pk__in=list(product_ids))
         .exclude(is_active=active)
@@ -139,6 +158,7 @@ def product_set_active(*, product_ids: Iterable[int], active: bool) -> int:
 @transaction.atomic
 def product_move_to_category(*, product_ids: Iterable[int], category: Category) -> int:
     """Moves products to `category` in bulk; returns how many moved."""
+    catalog_changed()
     return Product.objects.filter(pk__in=list(product_ids)).update(category=category)
 
 

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.views.decorators.http import require_GET
 
 from apps.catalog import selectors
+from apps.catalog.cache import catalog_key
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.forms import ProductFilterForm
+from apps.catalog.http import conditional_page
 from apps.catalog.models import Category
+from apps.catalog.selectors import ProductFilters
+from apps.core.cache import cached
 
 PAGE_SIZE = 24
 
@@ -27,9 +33,29 @@ def _page_number(raw: str | None) -> int:
     return max(number, 1)
 
 
-def paginate(request: HttpRequest, items: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page[Any]:
+class CountCachingPaginator(Paginator):
+    """A Paginator whose COUNT(*) is cached under the catalog version when a key is given."""
+
+    def __init__(self, *args: Any, count_key: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        if self.count_key is None:
+            return int(super().count)
+        return cached(self.count_key, lambda: int(Paginator.count.func(self)))  # type: ignore[attr-defined]
+
+
+def paginate(
+    request: HttpRequest,
+    items: QuerySet[Any],
+    per_page: int = PAGE_SIZE,
+    *,
+    count_key: str | None = None,
+) -> Page[Any]:
     """The requested page; a page past the end is a 404, a garbled number is page 1."""
-    paginator = Paginator(items, per_page)
+    paginator = CountCachingPaginator(items, per_page, count_key=count_key)
     try:
         return paginator.page(_page_number(request.GET.get("page")))
     except EmptyPage as error:
@@ -37,6 +63,7 @@ def paginate(request: HttpRequest, items: QuerySet[Any], per_page: int = PAGE_SI
 
 
 @require_GET
+@conditional_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -49,22 +76,36 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@conditional_page
 def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    category = selectors.category_get(slug=slug) if slug else None
+    category = (
+        cached(catalog_key("category", slug), lambda: selectors.category_get(slug=slug))
+        if slug
+        else None
+    )
     form = ProductFilterForm(request.GET)
     # Pages are lenient: an invalid field is shown as an error and left out of the query.
     filters = form.to_filters(lenient=True)
-    page = paginate(request, selectors.product_list(filters=filters, category=category))
+    query = filters_query(filters)
+    page = paginate(
+        request,
+        selectors.product_list(filters=filters, category=category),
+        count_key=catalog_key("count", slug, query),
+    )
+    # Lazy: inside the cached fragment these run only when the fragment is rebuilt.
     return render(
         request,
         "catalog/product_list.html",
         {
             "category": category,
-            "ancestors": list(Category.objects.get_ancestors(category)) if category else [],
-            "subcategories": selectors.subcategories(category),
+            "ancestors": SimpleLazyObject(
+                lambda: list(Category.objects.get_ancestors(category)) if category else []
+            ),
+            "subcategories": SimpleLazyObject(lambda: selectors.subcategories(category)),
             "form": form,
             "filters": filters,
-            "facets": selectors.option_facets(category=category),
+            "canonical_query": query,
+            "facets": SimpleLazyObject(lambda: selectors.option_facets(category=category)),
             "selected_options": {
                 f"{name}:{value}" for name, values in filters.options.items() for value in values
             },
@@ -79,9 +120,33 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     )
 
 
+def filters_query(filters: ProductFilters) -> str:
+    """The filters as a canonical query string (sorted), for cache keys and page links.
+
+    Links are built from this, never from the raw query string, so a cached fragment can
+    never carry another visitor's stray parameters.
+    """
+    pairs: list[tuple[str, str]] = []
+    if filters.query:
+        pairs.append(("q", filters.query))
+    if filters.min_price is not None:
+        pairs.append(("min_price", str(filters.min_price)))
+    if filters.max_price is not None:
+        pairs.append(("max_price", str(filters.max_price)))
+    if filters.in_stock:
+        pairs.append(("in_stock", "on"))
+    for name in sorted(filters.options):
+        pairs += [("option", f"{name}:{value}") for value in sorted(filters.options[name])]
+    if filters.ordering:
+        pairs.append(("ordering", filters.ordering))
+    return urlencode(pairs)
+
+
 @require_GET
+@conditional_page
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    product = selectors.product_get(slug=slug)
+    # The product with its variants, images and category, pickled whole into the cache.
+    product = cached(catalog_key("product", slug), lambda: selectors.product_get(slug=slug))
     category: Category = product.category
     variants = product.active_variants  # type: ignore[attr-defined]
     return render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -24,10 +26,13 @@ from apps.catalog.api.serializers import (
     ProductDetailSerializer,
     ProductListSerializer,
 )
+from apps.catalog.cache import catalog_key
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.forms import ProductFilterForm
+from apps.catalog.http import conditional_api, public
 from apps.catalog.models import Category, Product
 from apps.core.api import ErrorSerializer
+from apps.core.cache import cached
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No active product with this slug.")
 BAD_REQUEST = OpenApiResponse(
@@ -102,8 +107,13 @@ class CategoryViewSet(viewsets.GenericViewSet[Category]):
         responses={200: CategoryTreeSerializer(many=True)},
     )
     def list(self, request: Request) -> Response:
-        roots = _nest(selectors.category_tree())
-        return Response(self.get_serializer(roots, many=True).data)
+        if (not_modified := conditional_api(request)) is not None:
+            return not_modified
+        data = cached(
+            catalog_key("api", request.get_full_path()),
+            lambda: _plain(self.get_serializer(_nest(selectors.category_tree()), many=True).data),
+        )
+        return public(Response(data), request)
 
 
 MONEY = {"type": "number", "format": "decimal", "minimum": 0, "multipleOf": 0.01}
@@ -198,7 +208,13 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         responses={200: ProductListSerializer(many=True), 400: BAD_REQUEST},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        if (not_modified := conditional_api(request)) is not None:
+            return not_modified
+        data = cached(
+            catalog_key("api", request.get_full_path()),
+            lambda: _plain(super(ProductViewSet, self).list(request, *args, **kwargs).data),
+        )
+        return public(Response(data), request)
 
     @extend_schema(
         summary="Product",
@@ -211,4 +227,15 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         responses={200: ProductDetailSerializer, 404: NOT_FOUND},
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
+        if (not_modified := conditional_api(request)) is not None:
+            return not_modified
+        data = cached(
+            catalog_key("api", request.get_full_path()),
+            lambda: _plain(super(ProductViewSet, self).retrieve(request, *args, **kwargs).data),
+        )
+        return public(Response(data), request)
+
+
+def _plain(data: Any) -> Any:
+    """Serializer output as plain dicts and lists, small to pickle into the cache."""
+    return json.loads(JSONRenderer().render(data))

@@ -11,7 +11,9 @@ from django.core.files.storage import default_storage
 from django.http import QueryDict
 from django.utils.formats import number_format
 
+from apps.catalog.cache import catalog_key
 from apps.catalog.models import ProductImage
+from apps.core.cache import cached
 
 register = template.Library()
 
@@ -65,3 +67,29 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
             query[key] = str(value)
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+class CachedFragmentNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, parts: list[template.base.FilterExpression]):
+        self.nodelist = nodelist
+        self.parts = parts
+
+    def render(self, context: template.Context) -> str:
+        values = [part.resolve(context) for part in self.parts]
+        key = catalog_key("fragment", *values)
+        return cached(key, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def cachedfragment(parser: template.base.Parser, token: template.base.Token) -> CachedFragmentNode:
+    """`{% cachedfragment "name" var ... %}...{% endcachedfragment %}`: the block's HTML,
+    cached under the catalog version and the given values (like Django's {% cache %},
+    plus the stampede lock, hit counters and the CATALOG_CACHE switch of apps.core.cache).
+    The querysets inside are lazy, so a hit runs no query at all.
+    """
+    bits = token.split_contents()[1:]
+    if not bits:
+        raise template.TemplateSyntaxError("cachedfragment needs a name")
+    nodelist = parser.parse(("endcachedfragment",))
+    parser.delete_first_token()
+    return CachedFragmentNode(nodelist, [parser.compile_filter(bit) for bit in bits])

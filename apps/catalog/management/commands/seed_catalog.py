@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils.text import slugify
 
+from apps.catalog.cache import NAMESPACE
 from apps.catalog.choices import StockReason
 from apps.catalog.images import encode_jpeg, placeholder_image
 from apps.catalog.models import Category, Product, ProductImage, StockMovement, Variant
@@ -26,6 +27,7 @@ from apps.catalog.renditions import (
     file_overwrite,
     renditions_store,
 )
+from apps.core.cache import namespace_bump
 
 
 @dataclass(frozen=True)
@@ -483,6 +485,7 @@ class Command(BaseCommand):
         counts = self.seed(
             total=total, seed=options["seed"], batch_size=batch_size, pool=pool, progress=progress
         )
+        namespace_bump(NAMESPACE)  # a shop seeded behind a warm cache shows the new catalog
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Seeded {total:,} products, {counts['variants']:,} variants and "

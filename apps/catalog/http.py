@@ -1,0 +1,90 @@
+"""HTTP caching of catalog responses: ETags from the catalog version, 304 when unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from rest_framework.response import Response
+
+from apps.cart.http import COOKIE_NAME as CART_COOKIE
+from apps.catalog.cache import catalog_version
+from apps.core.cache import digest
+
+View = Callable[..., HttpResponseBase]
+
+
+def _page_etag(request: HttpRequest) -> str | None:
+    """What a page depends on: the catalog, the URL, and this visitor's own header.
+
+    None when a flash message is waiting: it is shown once, so that response must not be
+    reused. The visitor's parts (user, CSRF cookie, cart cookie) keep one shopper's ETag
+    from ever matching another's page.
+    """
+    if "messages" in request.COOKIES or request.session.get("_messages"):
+        return None
+    return digest(
+        catalog_version(),
+        request.get_full_path(),
+        getattr(request.user, "pk", None),
+        request.COOKIES.get("csrftoken", ""),
+        request.COOKIES.get(CART_COOKIE, ""),
+        _cart_stamp(request),
+    )
+
+
+def _cart_stamp(request: HttpRequest) -> str:
+    if not (request.user.is_authenticated or CART_COOKIE in request.COOKIES):
+        return ""
+    from apps.cart.http import cart_for_request
+
+    cart = cart_for_request(request)
+    return cart.updated_at.isoformat() if cart else ""
+
+
+def conditional_page(view: View) -> View:
+    """ETag + 304 for an HTML catalog page; `private, no-cache` (it has the visitor's header)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        etag = _page_etag(request)
+        if etag is not None:
+            quoted = f'"{etag}"'
+            not_modified = get_conditional_response(request, etag=quoted)
+            if not_modified is not None:
+                patch_cache_control(not_modified, private=True, no_cache=True)
+                return not_modified
+        response = view(request, *args, **kwargs)
+        if etag is not None and response.status_code == 200:
+            response["ETag"] = f'"{etag}"'
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return wrapper
+
+
+def api_etag(request: HttpRequest) -> str:
+    """Catalog API reads depend only on the catalog version and the URL."""
+    return f'"{digest(catalog_version(), request.get_full_path())}"'
+
+
+def conditional_api(request: HttpRequest) -> Response | None:
+    """A 304 for a matching If-None-Match, else None (the view answers normally)."""
+    if get_conditional_response(request, etag=api_etag(request)) is None:
+        return None
+    return public(Response(status=304), request)
+
+
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
+
+
+def public(response: ResponseT, request: HttpRequest) -> ResponseT:
+    """Shared caches may keep it but must revalidate: it is the same for everyone."""
+    if response.status_code in (200, 304):
+        response["ETag"] = api_etag(request)
+        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+    return response

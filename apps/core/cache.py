@@ -1,0 +1,108 @@
+"""Versioned cache namespaces, with stampede protection and hit/miss counters.
+
+A namespace ("catalog") has a version number kept in the cache. Keys embed it, so a
+change anywhere in the namespace is one `bump` (an atomic INCR): the next read builds new
+keys and the old entries simply age out. Nothing is scanned or deleted, and no reader
+waits for a TTL to see a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Counted per process; the metrics issue will export them. Tests read them directly.
+STATS: Counter[str] = Counter()
+
+# How long one process may hold the right to rebuild a missing entry, and how long the
+# others wait for it before rebuilding themselves (they never wait longer than this).
+LOCK_SECONDS = 10
+WAIT_SECONDS = 0.5
+_POLL_SECONDS = 0.02
+
+
+def enabled() -> bool:
+    """CATALOG_CACHE=false switches the cache off (the benchmark's cold runs, most tests)."""
+    return bool(settings.CATALOG_CACHE)
+
+
+def digest(*parts: object) -> str:
+    """A short stable hash of the parts, for keys and ETags."""
+    return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=12).hexdigest()
+
+
+def namespace_version(namespace: str) -> int:
+    """The namespace's current version; 0 when the cache is unreachable."""
+    key = f"ns:{namespace}"
+    version = cache.get(key)
+    if version is None:
+        # Start from the clock, not from 1: if the version key is ever evicted, the new
+        # one cannot collide with versions whose entries may still be in the cache.
+        cache.add(key, int(time.time() * 1000), timeout=None)
+        version = cache.get(key)
+    return int(version or 0)
+
+
+def namespace_bump(namespace: str) -> None:
+    """Invalidates every key of the namespace at once."""
+    key = f"ns:{namespace}"
+    try:
+        cache.incr(key)
+    except ValueError:  # no version yet: the next read starts one
+        cache.add(key, int(time.time() * 1000), timeout=None)
+
+
+def cached(key: str, compute: Callable[[], T], *, timeout: int | None = None) -> T:
+    """The cached value of `key`, computing and storing it on a miss.
+
+    Only one process rebuilds a missing entry (a short lock taken with ADD); the others
+    wait up to WAIT_SECONDS for it, then compute it themselves rather than stall. When the
+    cache is unreachable (django-redis is configured to ignore its errors, returning
+    nothing), values are computed from the database on every request.
+    """
+    if not enabled():
+        return compute()
+    value = cache.get(key)
+    if value is not None:
+        STATS["hit"] += 1
+        return value
+    STATS["miss"] += 1
+    timeout = settings.CATALOG_CACHE_TIMEOUT if timeout is None else timeout
+    lock = f"lock:{key}"
+    acquired = cache.add(lock, 1, timeout=LOCK_SECONDS)
+    if acquired is None:  # the cache is down: don't wait for anybody
+        STATS["unavailable"] += 1
+        return compute()
+    if not acquired:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(_POLL_SECONDS)
+            value = cache.get(key)
+            if value is not None:
+                STATS["waited"] += 1
+                return value
+        STATS["lock_timeout"] += 1
+        return compute()
+    try:
+        value = compute()
+        cache.set(key, value, timeout=timeout)
+        return value
+    finally:
+        cache.delete(lock)
+
+
+def stats() -> dict[str, Any]:
+    """Hit/miss counters of this process, and the hit ratio."""
+    lookups = STATS["hit"] + STATS["miss"]
+    return {**STATS, "hit_ratio": STATS["hit"] / lookups if lookups else None}

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import TokenLogoutAllView, TokenLogoutView, TokenObtainView
-from apps.cart.api.views import CartItemViewSet, CartView
+from apps.cart.api.views import CartItemViewSet, CartView, CartVoucherView
 from apps.catalog.api.views import CategoryViewSet, ProductViewSet
 from apps.checkout.api.views import CheckoutView, ShippingMethodViewSet
 from apps.orders.api.views import OrderViewSet
@@ -27,6 +27,7 @@ urlpatterns = [
     *router.urls,
     # Singletons, not collections: the caller's own cart, and the act of checking out.
     path("cart/", CartView.as_view(), name="cart"),
+    path("cart/voucher/", CartVoucherView.as_view(), name="cart-voucher"),
     path("checkout/", CheckoutView.as_view(), name="checkout"),
     path("payments/webhook/", PaymentWebhookView.as_view(), name="payment-webhook"),
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),

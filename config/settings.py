@@ -207,6 +207,7 @@ RATELIMIT_IP_META_KEY = "apps.core.http.client_ip"
 # Without the cache, sign-in stays possible (counted again once it is back): an outage
 # must not lock every customer out, and password hashing still slows guessing down.
 RATELIMIT_FAIL_OPEN = True
+VOUCHER_ATTEMPTS_PER_IP = env.str("VOUCHER_ATTEMPTS_PER_IP", default="20/m")
 # Number of reverse proxies in front of gunicorn that append to X-Forwarded-For.
 # 0 trusts REMOTE_ADDR only (nothing a client sends can choose its own address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -360,6 +361,7 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="600/min"),
         "auth": env.str("API_THROTTLE_AUTH", default="10/min"),
         "checkout": env.str("API_THROTTLE_CHECKOUT", default="30/min"),
+        "voucher": env.str("API_THROTTLE_VOUCHER", default="20/min"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

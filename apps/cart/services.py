@@ -170,7 +170,10 @@ def cart_merge(*, source: Cart, user: User) -> tuple[Cart, list[MergeChange]]:
 
 
 def cart_clear(*, cart: Cart) -> None:
+    """Empties the cart after an order: its lines and its voucher code (used by that order)."""
     CartLine.objects.filter(cart=cart).delete()
+    Cart.objects.filter(pk=cart.pk).update(voucher_code="")
+    cart.voucher_code = ""
 
 
 @transaction.atomic

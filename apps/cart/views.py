@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
@@ -10,17 +12,24 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
 
+from apps.accounts.models import User
+from apps.cart.forms import VoucherForm
 from apps.cart.http import cart_for_request, remember_cart
 from apps.cart.models import Cart
 from apps.cart.selectors import cart_summary
 from apps.cart.services import (
     CartError,
     cart_add_item,
+    cart_apply_voucher,
     cart_remove_item,
+    cart_remove_voucher,
     cart_set_quantity,
     parse_quantity,
 )
+from apps.catalog.templatetags.catalog_tags import money as money_label
+from apps.vouchers.services import VoucherInvalid, customer_key
 
 
 @require_GET
@@ -31,6 +40,7 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
         "cart/cart_detail.html",
         {
             "summary": summary,
+            "voucher_form": VoucherForm(),
             # The summary already counted the lines: spares the header badge its query.
             "cart_count": summary.count,
             "max_quantity": settings.CART_MAX_LINE_QUANTITY,
@@ -94,6 +104,68 @@ def cart_line_remove(request: HttpRequest, line_id: int) -> HttpResponseRedirect
     else:
         messages.success(request, "The item was removed from your cart.")
     return redirect("cart:detail")
+
+
+@require_POST
+@ratelimit(
+    key="ip",
+    rate=lambda group, request: settings.VOUCHER_ATTEMPTS_PER_IP,
+    method="POST",
+    block=False,
+)
+def cart_voucher_apply(request: HttpRequest) -> HttpResponseRedirect:
+    """Keeps a voucher code on the cart, or says why it can't be used; back to the page."""
+    target = _safe_next(request) or reverse("cart:detail")
+    if getattr(request, "limited", False):
+        # Codes are guessable secrets: many tries in a row from one address must wait.
+        messages.error(request, "Too many voucher codes tried. Please wait a minute.")
+        return redirect(target)
+    form = VoucherForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(reason) for reason in form.errors.get("code", [])))
+        return redirect(target)
+    try:
+        # A cart made for a code the service refuses goes with it, as in cart_add.
+        with transaction.atomic():
+            cart = cart_for_request(request, create=True)
+            assert cart is not None  # noqa: S101 - create=True always returns a cart
+            cart_apply_voucher(
+                cart=cart, code=form.cleaned_data["code"], customer=_customer(request)
+            )
+    except (VoucherInvalid, CartError) as error:
+        messages.error(request, error.message)
+        return redirect(target)
+    discount = cart_summary(cart=cart).totals.discount
+    saving = f" You save {money_label(discount)}." if discount else ""
+    messages.success(request, f"Voucher {cart.voucher_code} applied.{saving}")
+    response = redirect(target)
+    remember_cart(request, response)
+    return response
+
+
+@require_POST
+def cart_voucher_remove(request: HttpRequest) -> HttpResponseRedirect:
+    target = _safe_next(request) or reverse("cart:detail")
+    cart = cart_for_request(request)
+    if cart is None or not cart.voucher_code:
+        messages.info(request, "There is no voucher on your cart.")
+        return redirect(target)
+    code = cart.voucher_code
+    cart_remove_voucher(cart=cart)
+    messages.success(request, f"Voucher {code} removed.")
+    return redirect(target)
+
+
+def _customer(request: HttpRequest) -> str | None:
+    """Who is using the voucher, for once-per-customer codes.
+
+    A guest's e-mail isn't known until checkout, so a guest is nobody yet: order_place
+    checks again with the e-mail the order is placed with.
+    """
+    if not request.user.is_authenticated:
+        return None
+    user = cast(User, request.user)
+    return customer_key(user_id=user.pk, email=user.email)
 
 
 def _cart_holding(request: HttpRequest, line_id: int) -> Cart:

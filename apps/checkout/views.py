@@ -21,6 +21,7 @@ from django_countries import countries
 
 from apps.accounts.models import Address, User
 from apps.accounts.selectors import address_list
+from apps.cart.forms import VoucherForm
 from apps.cart.http import cart_for_request
 from apps.cart.selectors import CartSummary, cart_summary
 from apps.checkout.forms import CardForm, CheckoutDetailsForm, PlaceOrderForm
@@ -34,6 +35,7 @@ from apps.orders.views import GUEST_SESSION_KEY, remember_guest_order
 from apps.payments.gateways import get_gateway
 from apps.payments.models import PaymentStatus
 from apps.payments.services import OrderNotPayable, PaymentDeclined, order_pay
+from apps.vouchers.services import VoucherInvalid
 
 DETAILS_SESSION_KEY = "checkout"
 PLACED_SESSION_KEY = "checkout_placed"
@@ -49,7 +51,8 @@ def checkout_details(request: HttpRequest) -> HttpResponseBase:
     form = CheckoutDetailsForm(
         request.POST or None,
         addresses=addresses,
-        subtotal=summary.totals.subtotal,
+        # Free shipping is judged on the goods after the discount, as order_totals does.
+        subtotal=summary.totals.subtotal - summary.totals.discount,
         initial=_details_initial(request, user, addresses),
     )
     if request.method == "POST" and form.is_valid():
@@ -94,6 +97,7 @@ def checkout_review(request: HttpRequest) -> HttpResponseBase:
             "country_name": countries.name(details["address"]["country"]),
             "method": method,
             "amounts": amounts,
+            "voucher_form": VoucherForm(),
             "prices_include_tax": settings.SHOP_PRICES_INCLUDE_TAX,
             "step": "review",
         },
@@ -124,6 +128,9 @@ def checkout_place(request: HttpRequest) -> HttpResponseBase:
     if summary.items:
         if blocked := _blocked(request, summary):
             return blocked
+        if summary.voucher_problem:
+            messages.error(request, _voucher_refusal(summary.voucher_problem))
+            return redirect("checkout:review")
         if form.cleaned_data["digest"] != _digest(summary, method, _amounts(summary, method)):
             messages.warning(
                 request,
@@ -146,6 +153,10 @@ def checkout_place(request: HttpRequest) -> HttpResponseBase:
     except (OutOfStock, CheckoutError) as error:
         messages.error(request, error.message)
         return redirect("cart:detail")
+    except VoucherInvalid as error:
+        # Back to the review page, whose voucher box can remove the code or take another.
+        messages.error(request, _voucher_refusal(error.message))
+        return redirect("checkout:review")
     request.session.pop(DETAILS_SESSION_KEY, None)
     request.session[PLACED_SESSION_KEY] = {**dict(list(placed.items())[-4:]), token: order.number}
     if order.user_id is None:
@@ -226,6 +237,13 @@ def _blocked(request: HttpRequest, summary: CartSummary) -> HttpResponseBase | N
     return None
 
 
+def _voucher_refusal(reason: str) -> str:
+    return (
+        f"{reason} Your order was not placed: remove the voucher or enter another code, "
+        "then place your order again."
+    )
+
+
 def _details_and_method(
     request: HttpRequest,
 ) -> tuple[dict[str, Any] | None, ShippingMethod | None]:
@@ -271,13 +289,14 @@ def _amounts(summary: CartSummary, method: ShippingMethod) -> Totals:
 
 
 def _digest(summary: CartSummary, method: ShippingMethod, amounts: Totals) -> str:
-    """A fingerprint of what the review page showed: lines, prices, shipping and total."""
+    """A fingerprint of what the review page showed: lines, prices, shipping, voucher, total."""
     shown = {
         "lines": [
             [item.line.variant_id, item.line.quantity, str(item.unit_price)]
             for item in summary.items
         ],
         "method": [method.pk, str(amounts.shipping)],
+        "voucher": [summary.voucher_code, str(amounts.discount)],
         "total": str(amounts.total),
     }
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()

@@ -18,7 +18,9 @@ def order_list(*, user: User) -> QuerySet[Order]:
 
 
 def order_detail_queryset() -> QuerySet[Order]:
-    return Order.objects.select_related("shipping_method").prefetch_related(
+    return Order.objects.select_related(
+        "shipping_method", "voucher_redemption__voucher"
+    ).prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
         Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
         "payments",

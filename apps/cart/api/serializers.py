@@ -8,6 +8,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.cart.forms import CODE_MAX_LENGTH
 from apps.cart.selectors import CartItem
 from apps.catalog.api.serializers import STOCK_STATES, ListingImageSerializer
 
@@ -36,6 +37,21 @@ class QuantityField(serializers.Field):
 class CartItemCreateSerializer(serializers.Serializer[Any]):
     variant = serializers.IntegerField(help_text="Id of the variant (a product's `variants`).")
     quantity = QuantityField(default=1, help_text=QUANTITY_HELP)
+
+
+class CartVoucherSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(
+        max_length=CODE_MAX_LENGTH,
+        error_messages={
+            "required": "Enter a voucher code.",
+            "blank": "Enter a voucher code.",
+            "null": "Enter a voucher code.",
+            # A longer code cannot be on file: the same answer as for any unknown code.
+            "max_length": "That voucher code doesn't exist.",
+        },
+        help_text="The voucher code as the shopper typed it; case and surrounding spaces "
+        "don't matter.",
+    )
 
 
 class CartItemUpdateSerializer(serializers.Serializer[Any]):
@@ -87,7 +103,10 @@ class CartLineSerializer(serializers.Serializer[CartItem]):
 class TotalsSerializer(serializers.Serializer[Any]):
     subtotal = _money(help_text="Lines that can be bought.")
     shipping = _money(help_text="Chosen at checkout; 0 here.")
-    discount = _money()
+    discount = _money(
+        help_text="Taken off the goods by `voucher_code`; 0 when there is none or it no "
+        "longer applies."
+    )
     tax = _money(help_text="Included in `total` either way.")
     total = _money()
 
@@ -103,6 +122,15 @@ class CartSerializer(serializers.Serializer[Any]):
     currency = serializers.SerializerMethodField(help_text="ISO 4217 code of every amount.")
     prices_include_tax = serializers.SerializerMethodField()
     totals = TotalsSerializer()
+    voucher_code = serializers.CharField(
+        help_text="The voucher kept on the cart, in upper case; empty when none. It is "
+        "checked again when the order is placed."
+    )
+    voucher_problem = serializers.CharField(
+        help_text="Why `voucher_code` no longer applies (expired, used up, below its "
+        "minimum spend...), to show the shopper; empty when it applies. Checking out "
+        "with such a code is refused: remove it or apply another."
+    )
 
     def get_currency(self, summary: Any) -> str:
         return settings.SHOP_CURRENCY

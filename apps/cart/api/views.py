@@ -1,4 +1,4 @@
-"""The signed-in shopper's cart: read it, add to it, change or remove a line."""
+"""The signed-in shopper's cart: read it, add to it, change or remove a line, apply a voucher."""
 
 from __future__ import annotations
 
@@ -10,21 +10,31 @@ from django.http import HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from apps.accounts.models import User
 from apps.cart.api.serializers import (
     CartItemCreateSerializer,
     CartItemUpdateSerializer,
     CartSerializer,
+    CartVoucherSerializer,
 )
 from apps.cart.http import cart_for_request
 from apps.cart.models import Cart, CartLine
 from apps.cart.selectors import cart_summary
-from apps.cart.services import cart_add_item, cart_remove_item, cart_set_quantity
+from apps.cart.services import (
+    cart_add_item,
+    cart_apply_voucher,
+    cart_remove_item,
+    cart_remove_voucher,
+    cart_set_quantity,
+)
 from apps.core.api import ErrorSerializer
+from apps.vouchers.services import customer_key
 
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")
 LINE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such line in your cart.")
@@ -32,6 +42,13 @@ REFUSED = OpenApiResponse(
     ErrorSerializer,
     description="Nothing was changed: `error.fields` says why, e.g. "
     '`{"quantity": ["Only 3 left."]}` or `{"variant": ["That product is not available."]}`.',
+)
+VOUCHER_REFUSED = OpenApiResponse(
+    ErrorSerializer,
+    description="The code was not applied and the cart is unchanged; `error.fields.voucher` "
+    "says why, in words for the shopper: unknown, expired, not valid yet, below the minimum "
+    "spend (with how much more to add), used up, or already used by you. `error.code` is "
+    "`voucher_invalid`, or `invalid` for a missing, blank or malformed `code`.",
 )
 LINE_ID = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The line's `id` in the cart."
@@ -127,3 +144,55 @@ class CartItemViewSet(viewsets.GenericViewSet[CartLine]):
         line = self.get_object()
         cart_remove_item(cart=line.cart, line_id=line.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CartVoucherView(generics.GenericAPIView[Any]):
+    """The voucher code kept on the signed-in user's cart, checked again at checkout."""
+
+    permission_classes = (IsAuthenticated,)
+    # Codes are guessable secrets: trying many in a row is throttled on its own.
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "voucher"
+    serializer_class = CartVoucherSerializer
+
+    @extend_schema(
+        summary="Apply a voucher code",
+        description="Checks the code against the cart's goods and keeps it on the cart; the "
+        "cart's `totals.discount` then shows what it takes off. A code already on the cart is "
+        "replaced. The code is checked again when the order is placed: if it stopped applying "
+        "meanwhile, `voucher_problem` says why and POST /checkout/ answers 400.",
+        request=CartVoucherSerializer,
+        responses={200: CartSerializer, 400: VOUCHER_REFUSED, 401: UNAUTHENTICATED},
+    )
+    def put(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            # Every refusal names `voucher`, as the service's own do, so a client has one
+            # place to look whatever was wrong with the body.
+            errors = cast(dict[str, list[str]], serializer.errors)
+            reasons = [str(reason) for field in errors.values() for reason in field]
+            raise ValidationError({"voucher": reasons})
+        user = cast(User, request.user)
+        # A cart made for a code that is then refused goes with it.
+        with transaction.atomic():
+            cart = request_cart(request, create=True)
+            assert cart is not None  # noqa: S101 - create=True always returns a cart
+            cart_apply_voucher(
+                cart=cart,
+                code=serializer.validated_data["code"],
+                customer=customer_key(user_id=user.pk, email=user.email),
+            )
+        return Response(cart_payload(request, cart))
+
+    @extend_schema(
+        summary="Remove the voucher code",
+        description="Takes the voucher off the cart; removing when there is none changes "
+        "nothing. Answers with the cart and its new totals.",
+        request=None,
+        responses={200: CartSerializer, 401: UNAUTHENTICATED},
+    )
+    def delete(self, request: Request) -> Response:
+        cart = request_cart(request)
+        if cart is not None and cart.voucher_code:
+            cart_remove_voucher(cart=cart)
+        return Response(cart_payload(request, cart))

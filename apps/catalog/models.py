@@ -65,12 +65,14 @@ class Product(TimeStampedModel):
 
     class Meta:
         indexes = [
+            # Newest first ends with "-id", the listing's tie-breaker: the index then hands
+            # rows over in the exact order (no sort), and covers the `id` a count joins on.
             models.Index(
-                fields=["is_active", "category", "-created_at"], name="product_cat_newest"
+                fields=["is_active", "category", "-created_at", "-id"], name="product_cat_newest"
             ),
             models.Index(fields=["is_active", "category", "price"], name="product_cat_price"),
             models.Index(fields=["is_active", "category", "title"], name="product_cat_title"),
-            models.Index(fields=["is_active", "-created_at", "id"], name="product_newest"),
+            models.Index(fields=["is_active", "-created_at", "-id"], name="product_newest"),
             models.Index(fields=["is_active", "price", "id"], name="product_price"),
             models.Index(fields=["is_active", "title", "id"], name="product_title"),
             models.Index(fields=["is_active", "is_featured"], name="product_featured"),
@@ -118,6 +120,9 @@ class Variant(models.Model):
             ),
         ]
         indexes = [
+            # On PostgreSQL, migration 0004 rebuilds this with INCLUDE (options) so that a
+            # category's option facets are read from the index alone. (Declared here
+            # without it: SQLite has no covering indexes and would warn on every migrate.)
             models.Index(fields=["product", "is_active", "stock"], name="variant_product_stock"),
         ]
 

@@ -86,10 +86,11 @@ def order_place(
 ) -> Order:
     """Turns the cart into an order in one transaction, taking the stock it needs.
 
-    Prices come from the database, never from the client. Stock is taken with one
-    conditional UPDATE per variant (`stock >= qty`), in variant-id order so that two carts
-    holding the same variants in opposite orders cannot deadlock; if any line cannot be
-    had, everything rolls back. A repeated `checkout_token` returns the order it placed.
+    Prices come from the database, never from the client. Stock is taken last, just
+    before commit, with one conditional UPDATE per variant (`stock >= qty`) in variant-id
+    order, so that two carts holding the same variants in opposite orders cannot deadlock
+    and a hot item's row lock is held only briefly; if any line cannot be had, everything
+    rolls back. A repeated `checkout_token` returns the order it placed.
     """
     if checkout_token:
         existing = Order.objects.filter(checkout_token=checkout_token).first()
@@ -142,26 +143,7 @@ def _order_place(
             "Choose a shipping method.", fields={"shipping_method": ["Choose a shipping method."]}
         )
     number = order_number_generate()
-    for variant_id, quantity in lines:
-        try:
-            stock_adjust(
-                variant_id=variant_id,
-                delta=-quantity,
-                reason=StockReason.SALE,
-                note=f"Order {number}",
-            )
-        except InsufficientStock as error:
-            title = (
-                Variant.objects.filter(pk=variant_id)
-                .values_list("product__title", flat=True)
-                .first()
-            )
-            raise OutOfStock(
-                f"Sorry, {title or 'an item'} sold out while you were checking out: "
-                f"{error.message} Please update your cart.",
-            ) from error
-    # Read after the stock UPDATEs: those hold the variant rows' locks until commit, so
-    # these are the prices of the moment of sale.
+    # Prices of the moment the order is placed; the stock is claimed last (see below).
     variants = {
         v.pk: v
         for v in Variant.objects.select_related("product").filter(pk__in=[pk for pk, _ in lines])
@@ -177,6 +159,12 @@ def _order_place(
             raise CheckoutError(
                 f"{variant.product.title} is no longer available. Please update your cart."
             )
+
+    for variant_id, quantity in lines:
+        if variants[variant_id].stock < quantity:
+            # A fast, clear answer once an item has sold out; the conditional UPDATE below
+            # is what actually guards the stock.
+            raise _out_of_stock(variants[variant_id].product.title, variants[variant_id].stock)
 
     priced = [(variants[pk].price, qty) for pk, qty in lines]
     goods = totals(lines=priced).subtotal
@@ -231,7 +219,28 @@ def _order_place(
     OrderEvent.objects.create(order=order, to_status=order.status, actor=user, note="Order placed")
     notification_queue(order=order, kind=NotificationKind.ORDER_CONFIRMATION)
     cart_clear(cart=cart)
+    # The stock is claimed last, just before commit: all buyers of a flash-sale item queue
+    # on its row lock, so the lock is held only for these UPDATEs and the commit, not for
+    # the whole order. One conditional UPDATE per variant, in variant-id order (no
+    # deadlocks); if one fails, everything above rolls back with it.
+    for variant_id, quantity in lines:
+        try:
+            stock_adjust(
+                variant_id=variant_id,
+                delta=-quantity,
+                reason=StockReason.SALE,
+                note=f"Order {number}",
+            )
+        except InsufficientStock as error:
+            raise _out_of_stock(variants[variant_id].product.title, None, error.message) from error
     return order
+
+
+def _out_of_stock(title: str, left: int | None, detail: str = "") -> OutOfStock:
+    detail = detail or (f"Only {left} in stock." if left else "None left.")
+    return OutOfStock(
+        f"Sorry, {title} sold out while you were checking out: {detail} Please update your cart."
+    )
 
 
 def order_transition(

@@ -137,7 +137,12 @@ def _beyond(fields: Sequence[str], position: Sequence[Any]) -> Q:
         name = field.lstrip("-")
         strictly = Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value})
         after = strictly if after is None else strictly | (Q(**{name: value}) & after)
-    return after or Q()
+    if after is None:
+        return Q()
+    # Implied by the comparison, but spelt out so that PostgreSQL starts the index scan at
+    # the cursor instead of reading (and filtering out) every row before it.
+    first, value = fields[0], position[0]
+    return Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": value}) & after
 
 
 def _reversed(ordering: Sequence[str]) -> tuple[str, ...]:

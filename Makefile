@@ -8,7 +8,7 @@ PY := $(BIN)/python
 export VAR_DIR ?= $(CURDIR)/var
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve setup install install-dev test lint format clean
+.PHONY: help run serve setup install install-dev test lint format clean bench
 
 help:
 	@echo "make run     set up and serve the shop with demo data on http://127.0.0.1:8000"
@@ -73,3 +73,9 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache .mypy_cache .ruff_cache
+
+# Load test of the production configuration on PostgreSQL + Redis with wrk (installed from
+# Debian when missing); seeds 100,000 products into shopfront_bench once and writes
+# docs/BENCHMARKS.md. BENCH_* variables are described at the top of bench/run.py.
+bench: install-dev
+	$(PY) bench/run.py

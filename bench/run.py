@@ -1136,7 +1136,8 @@ def write_report(
         "| Set for this run | "
         + (
             ", ".join(f"{key}={os.environ[key]}" for key in PASS_THROUGH if os.environ.get(key))
-            or "nothing else: gunicorn and Celery as shipped (GUNICORN_MAX_REQUESTS 2000)"
+            or "nothing else: gunicorn and Celery as shipped (app preloaded, "
+            "GUNICORN_MAX_REQUESTS 20000)"
         )
         + " |",
         "",
@@ -1276,9 +1277,10 @@ def notes_section(
         "also lets the cart and flash-sale scripts follow a shopper's own last answer (add, "
         "then the cart page; add, then checkout). wrk's threads mostly sleep in epoll.",
         "- **Worker recycling**: the shipped config restarts a gunicorn worker after "
-        "GUNICORN_MAX_REQUESTS=2000 requests (plus up to 200 of jitter), and a new worker "
-        "spends the better part of a second of CPU importing Django and the project. At "
-        f"this run's floor rate that is a restart every {recycle_note(context, by_key)}; "
+        "GUNICORN_MAX_REQUESTS requests (20000 unless set, plus up to a tenth of jitter); "
+        "the app is preloaded in gunicorn's master, so a new worker is a fork and costs no "
+        "import. At this run's floor rate that is a restart every "
+        f"{recycle_note(context, by_key)}; "
         "the slower scenarios recycle proportionally less.",
         "- **Query counts** are measured separately with Django's test client against the "
         "same database (a sample of 10 URLs per scenario; cold: CATALOG_CACHE=false; warm: "
@@ -1316,8 +1318,11 @@ def recycle_note(context: dict[str, Any], by_key: dict[str, Any]) -> str:
     if not floor or not floor["rps"]:
         return "(no floor in this run)"
     workers = int(context["workers"])
-    per_worker = 2100 * workers / floor["rps"]
-    return f"{per_worker / workers:.1f} s somewhere among the {workers} workers"
+    limit = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 20000)
+    if limit <= 0:
+        return "never (recycling switched off for this run)"
+    average = limit + limit // 20  # gunicorn.conf.py: jitter up to a tenth of the limit
+    return f"{average / floor['rps']:.1f} s somewhere among the {workers} workers"
 
 
 def cart_note(cart: dict[str, Any] | None) -> str:

@@ -18,6 +18,11 @@ def catalog_key(kind: str, *parts: object) -> str:
     return f"{NAMESPACE}:{catalog_version()}:{kind}:{digest(*parts)}"
 
 
+def fragment_key(*values: object) -> str:
+    """The key of a `{% cachedfragment %}` with these values (views prefetch it)."""
+    return catalog_key("fragment", *values)
+
+
 def catalog_changed() -> None:
     """Called by every write that changes what shoppers see (products, prices, stock state).
 

@@ -13,6 +13,7 @@ from django.db.models import Exists, F, FloatField, OuterRef, Prefetch, Q, Query
 from django.db.models.functions import Cast
 from django.db.models.lookups import IsNull
 from django.http import Http404
+from django.utils.functional import cached_property
 
 from apps.catalog.cache import catalog_key
 from apps.catalog.choices import ProductOrdering
@@ -51,42 +52,85 @@ def category_tree() -> list[Category]:
     return list(Category.objects.get_tree().filter(is_active=True))
 
 
-def top_categories() -> QuerySet[Category]:
-    return Category.objects.get_root_nodes().filter(is_active=True)
+@dataclass
+class CategoryTree:
+    """The categories a shopper may see (active, every ancestor active), in tree order.
+
+    Built from one query over the whole (small) tree and resolved in Python: lookups by
+    slug, ancestors for breadcrumbs, children for navigation and subtrees for filtering
+    all come from it, and deactivating a category hides its whole branch without
+    touching the rows below it.
+    """
+
+    categories: dict[int, Category]
+
+    @cached_property
+    def paths(self) -> dict[int, str]:
+        return {pk: category.path for pk, category in self.categories.items()}
+
+    @cached_property
+    def by_slug(self) -> dict[str, Category]:
+        return {category.slug: category for category in self.categories.values()}
+
+    def ancestors(self, category: Category) -> list[Category]:
+        steplen = Category.steplen
+        prefixes = {category.path[:end] for end in range(steplen, len(category.path), steplen)}
+        return [node for node in self.categories.values() if node.path in prefixes]
+
+    def children(self, category: Category | None) -> list[Category]:
+        depth = category.depth + 1 if category is not None else 1
+        prefix = category.path if category is not None else ""
+        return [
+            node
+            for node in self.categories.values()
+            if node.depth == depth and node.path.startswith(prefix)
+        ]
+
+
+def category_index() -> CategoryTree:
+    """The visible category tree, cached under the catalog version."""
+    return cached(catalog_key("category-tree"), _category_index)
+
+
+def _category_index() -> CategoryTree:
+    visible: dict[int, Category] = {}
+    hidden_prefix: str | None = None
+    for category in Category.objects.order_by("path"):
+        if hidden_prefix is not None and category.path.startswith(hidden_prefix):
+            continue
+        hidden_prefix = None
+        if not category.is_active:
+            hidden_prefix = category.path
+            continue
+        visible[category.pk] = category
+    return CategoryTree(visible)
+
+
+def top_categories() -> list[Category]:
+    return category_index().children(None)
+
+
+def visible_categories_key() -> str:
+    return catalog_key("visible-categories")
 
 
 def visible_category_paths() -> dict[int, str]:
-    """Categories a shopper may see (active, and every ancestor active): id → tree path.
-
-    One small query over the whole tree, resolved in Python: deactivating a category
-    hides its whole branch without touching the rows below it. Cached under the catalog
-    version, so most requests don't run it at all.
-    """
-    return cached(catalog_key("visible-categories"), _visible_category_paths)
-
-
-def _visible_category_paths() -> dict[int, str]:
-    visible: dict[int, str] = {}
-    hidden_prefix: str | None = None
-    for pk, path, active in Category.objects.order_by("path").values_list(
-        "id", "path", "is_active"
-    ):
-        if hidden_prefix is not None and path.startswith(hidden_prefix):
-            continue
-        hidden_prefix = None
-        if not active:
-            hidden_prefix = path
-            continue
-        visible[pk] = path
-    return visible
+    """Visible categories: id → tree path (every listing filters on it; kept apart from
+    the whole tree because it is small to read)."""
+    return cached(visible_categories_key(), lambda: category_index().paths)
 
 
 def category_get(*, slug: str) -> Category:
     """An active category whose ancestors are all active, or 404."""
-    category = Category.objects.filter(slug=slug, is_active=True).first()
-    if category is None or category.pk not in visible_category_paths():
+    category = category_index().by_slug.get(slug)
+    if category is None:
         raise Http404("No such category.")
     return category
+
+
+def category_ancestors(category: Category) -> list[Category]:
+    """The category's ancestors, top-level first (for breadcrumbs)."""
+    return category_index().ancestors(category)
 
 
 def category_subtree_ids(category: Category, *, paths: dict[int, str] | None = None) -> list[int]:
@@ -251,10 +295,5 @@ def option_facets(*, category: Category | None = None, limit: int = 2000) -> dic
 
 
 def subcategories(category: Category | None) -> list[Category]:
-    """Active children of `category`, or the active top-level categories."""
-    nodes = (
-        Category.objects.get_children(category)
-        if category is not None
-        else Category.objects.get_root_nodes()
-    )
-    return list(nodes.filter(is_active=True))
+    """Visible children of `category`, or the visible top-level categories."""
+    return category_index().children(category)

@@ -13,13 +13,13 @@ from django.utils.functional import SimpleLazyObject, cached_property
 from django.views.decorators.http import require_GET
 
 from apps.catalog import selectors
-from apps.catalog.cache import catalog_key
+from apps.catalog.cache import catalog_key, fragment_key
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.forms import ProductFilterForm
 from apps.catalog.http import conditional_page
 from apps.catalog.models import Category
 from apps.catalog.selectors import ProductFilters
-from apps.core.cache import cached
+from apps.core.cache import cached, prefetch
 
 PAGE_SIZE = 24
 
@@ -53,9 +53,9 @@ class CountCachingPaginator(Paginator):
         items = self.object_list
         if bottom <= self.count // 2 or not isinstance(items, QuerySet) or not items.ordered:
             return super().page(number)
-        rows = list(items.reverse()[self.count - top : self.count - bottom])
-        rows.reverse()
-        return Page(rows, number, self)
+        reverse_slice = items.reverse()[self.count - top : self.count - bottom]
+        # Lazy like a sliced queryset, so a cached fragment that shows the page runs no query.
+        return Page(SimpleLazyObject(lambda: list(reversed(reverse_slice))), number, self)
 
     @cached_property
     def count(self) -> int:
@@ -86,8 +86,9 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "catalog/home.html",
         {
-            "featured": selectors.featured_products(),
-            "categories": selectors.top_categories(),
+            # Lazy: inside the cached fragment these run only when the fragment is rebuilt.
+            "featured": SimpleLazyObject(selectors.featured_products),
+            "categories": SimpleLazyObject(selectors.top_categories),
         },
     )
 
@@ -95,19 +96,23 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @conditional_page
 def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    category = (
-        cached(catalog_key("category", slug), lambda: selectors.category_get(slug=slug))
-        if slug
-        else None
-    )
     form = ProductFilterForm(request.GET)
     # Pages are lenient: an invalid field is shown as an error and left out of the query.
     filters = form.to_filters(lenient=True)
     query = filters_query(filters)
+    category_key = catalog_key("category", slug)
+    count_key = catalog_key("count", slug, query)
+    # What a warm page needs, in one round trip; the fragment's key is the template's.
+    listing_key = fragment_key(
+        "listing", request.path, query, _page_number(request.GET.get("page"))
+    )
+    keys = [selectors.visible_categories_key(), count_key, listing_key]
+    prefetch([*keys, category_key] if slug else keys)
+    category = cached(category_key, lambda: selectors.category_get(slug=slug)) if slug else None
     page = paginate(
         request,
         selectors.product_list(filters=filters, category=category),
-        count_key=catalog_key("count", slug, query),
+        count_key=count_key,
     )
     # Lazy: inside the cached fragment these run only when the fragment is rebuilt.
     return render(
@@ -116,7 +121,7 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         {
             "category": category,
             "ancestors": SimpleLazyObject(
-                lambda: list(Category.objects.get_ancestors(category)) if category else []
+                lambda: selectors.category_ancestors(category) if category else []
             ),
             "subcategories": SimpleLazyObject(lambda: selectors.subcategories(category)),
             "form": form,
@@ -162,27 +167,35 @@ def filters_query(filters: ProductFilters) -> str:
 @require_GET
 @conditional_page
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    wanted = request.GET.get("variant", "")
+    product_key = catalog_key("product", slug)
+    prefetch([product_key, fragment_key("product", slug, wanted)])
     # The product with its variants, images and category, pickled whole into the cache.
-    product = cached(catalog_key("product", slug), lambda: selectors.product_get(slug=slug))
+    product = cached(product_key, lambda: selectors.product_get(slug=slug))
     category: Category = product.category
     variants = product.active_variants  # type: ignore[attr-defined]
+    selected = _selected_variant(wanted, variants)
     return render(
         request,
         "catalog/product_detail.html",
         {
             "product": product,
             "variants": variants,
-            "selected": _selected_variant(request, variants),
+            "selected": selected,
+            # A ?variant= naming no variant of this product shows (and caches) the default.
+            "variant_key": wanted if selected is not None and selected.sku == wanted else "",
             "gallery": product.gallery,  # type: ignore[attr-defined]
-            "ancestors": [*Category.objects.get_ancestors(category), category],
-            "related": selectors.related_products(product=product),
+            # Lazy: inside the cached fragment these run only when the fragment is rebuilt.
+            "ancestors": SimpleLazyObject(
+                lambda: [*selectors.category_ancestors(category), category]
+            ),
+            "related": SimpleLazyObject(lambda: selectors.related_products(product=product)),
         },
     )
 
 
-def _selected_variant(request: HttpRequest, variants: list[Any]) -> Any:
+def _selected_variant(wanted: str, variants: list[Any]) -> Any:
     """The variant named by ?variant=<sku>, else the first one in stock, else the first."""
-    wanted = request.GET.get("variant")
     for variant in variants:
         if variant.sku == wanted:
             return variant

@@ -4,6 +4,11 @@ A namespace ("catalog") has a version number kept in the cache. Keys embed it, s
 change anywhere in the namespace is one `bump` (an atomic INCR): the next read builds new
 keys and the old entries simply age out. Nothing is scanned or deleted, and no reader
 waits for a TTL to see a change.
+
+Within one request (`request_scope`, entered by `RequestScopeMiddleware`) each namespace
+version is read once, entries can be fetched together in one round trip (`prefetch`),
+and a value already built or read is not built or read again. The scope lives only for
+the request; nothing in it is shared with another request.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -32,6 +39,22 @@ WAIT_SECONDS = 0.5
 _POLL_SECONDS = 0.02
 
 
+# The current request's memo: namespace versions, prefetched entries, built values.
+_scope: ContextVar[dict[str, Any] | None] = ContextVar("cache_request_scope", default=None)
+# A prefetched key that was not in the cache (so `cached` skips a second GET for it).
+_ABSENT = object()
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Memoise versions and entries for the duration of one request (or one task)."""
+    token = _scope.set({})
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
 def enabled() -> bool:
     """CATALOG_CACHE=false switches the cache off (the benchmark's cold runs, most tests)."""
     return bool(settings.CATALOG_CACHE)
@@ -43,24 +66,52 @@ def digest(*parts: object) -> str:
 
 
 def namespace_version(namespace: str) -> int:
-    """The namespace's current version; 0 when the cache is unreachable."""
+    """The namespace's current version; 0 when the cache is unreachable.
+
+    Read once per request scope, so every key and ETag of one response agrees on it.
+    """
     key = f"ns:{namespace}"
+    scope = _scope.get()
+    if scope is not None and key in scope:
+        return cast(int, scope[key])
     version = cache.get(key)
     if version is None:
         # Start from the clock, not from 1: if the version key is ever evicted, the new
         # one cannot collide with versions whose entries may still be in the cache.
         cache.add(key, int(time.time() * 1000), timeout=None)
         version = cache.get(key)
-    return int(version or 0)
+    version = int(version or 0)
+    if scope is not None:
+        scope[key] = version
+    return version
 
 
 def namespace_bump(namespace: str) -> None:
     """Invalidates every key of the namespace at once."""
     key = f"ns:{namespace}"
+    scope = _scope.get()
+    if scope is not None:
+        scope.pop(key, None)
     try:
         cache.incr(key)
     except ValueError:  # no version yet: the next read starts one
         cache.add(key, int(time.time() * 1000), timeout=None)
+
+
+def prefetch(keys: Iterable[str]) -> None:
+    """Reads the entries a response is about to need in one round trip (GET of many keys).
+
+    `cached` then answers them from the request scope; outside a scope it does nothing.
+    """
+    scope = _scope.get()
+    if scope is None or not enabled():
+        return
+    wanted = [key for key in keys if key not in scope]
+    if not wanted:
+        return
+    found = cache.get_many(wanted)
+    for key in wanted:
+        scope[key] = found.get(key, _ABSENT)
 
 
 def cached(key: str, compute: Callable[[], T], *, timeout: int | None = None) -> T:
@@ -70,13 +121,39 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int | None = None) ->
     wait up to WAIT_SECONDS for it, then compute it themselves rather than stall. When the
     cache is unreachable (django-redis is configured to ignore its errors, returning
     nothing), values are computed from the database on every request.
+
+    In a request scope a value is looked up or built once per request, also with the
+    cache switched off (the page asks for the visible categories three times; the
+    database answers once).
     """
+    scope = _scope.get()
+    if scope is None:
+        return _cached(key, compute, timeout)
+    value = scope.get(key, _ABSENT)
+    if value is not _ABSENT and value is not None:
+        if enabled():
+            STATS["hit"] += 1
+        return cast(T, value)
+    # Prefetched and absent: straight to the rebuild, no second GET.
+    value = _build(key, compute, timeout) if key in scope else _cached(key, compute, timeout)
+    scope[key] = value
+    return value
+
+
+def _cached(key: str, compute: Callable[[], T], timeout: int | None) -> T:
     if not enabled():
         return compute()
     value = cache.get(key)
     if value is not None:
         STATS["hit"] += 1
-        return value
+        return cast(T, value)
+    return _build(key, compute, timeout)
+
+
+def _build(key: str, compute: Callable[[], T], timeout: int | None) -> T:
+    """A miss: rebuild under the stampede lock (or wait for whoever holds it)."""
+    if not enabled():
+        return compute()
     STATS["miss"] += 1
     timeout = settings.CATALOG_CACHE_TIMEOUT if timeout is None else timeout
     lock = f"lock:{key}"

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from apps.core.cache import request_scope
+
 logger = logging.getLogger("shopfront.request")
 
 # An id handed in by a trusted edge proxy is kept so logs join up across hops; anything
@@ -46,3 +48,14 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+class RequestScopeMiddleware:
+    """Gives each request its own cache scope (see apps.core.cache.request_scope)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_scope():
+            return self.get_response(request)

@@ -244,3 +244,104 @@ def test_the_cache_can_be_switched_off(client, kettle, settings):
     client.get("/catalog/")
     sql, _ = _queries(client, "/catalog/")
     assert [q for q in sql if "catalog_product" in q]
+
+
+def test_a_cached_product_page_carries_each_visitors_own_working_csrf_token(kettle):
+    from django.core.cache import cache
+
+    from apps.catalog.cache import fragment_key
+    from apps.catalog.templatetags.catalog_tags import CSRF_MARKER
+
+    _product, variant = kettle
+    ann = Client(enforce_csrf_checks=True)
+    bob = Client(enforce_csrf_checks=True)
+    ann.get("/products/copper-kettle/")  # builds the fragment
+    bob_page = bob.get("/products/copper-kettle/").content.decode()  # reads it
+    stored = cache.get(fragment_key("product", "copper-kettle", ""))
+    assert CSRF_MARKER in stored
+    assert "csrfmiddlewaretoken" in stored
+    assert not _csrf_tokens(stored) - {CSRF_MARKER}
+    # The form of the page read from the cache posts with Bob's own token.
+    [token] = _csrf_tokens(bob_page)
+    response = bob.post(reverse("cart:add"), {"variant": variant.pk, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    refused = ann.post(reverse("cart:add"), {"variant": variant.pk, "csrfmiddlewaretoken": token})
+    assert refused.status_code == 403
+
+
+def test_a_variant_parameter_naming_no_variant_shares_the_default_fragment(client, kettle):
+    client.get("/products/copper-kettle/")
+    sql, response = _queries(client, "/products/copper-kettle/?variant=NOPE")
+    assert [q for q in sql if "catalog_" in q] == []
+    assert 'value="' in response.content.decode()
+
+
+class RedisSpy:
+    """Records the commands sent to Redis (they still go through)."""
+
+    def __init__(self, monkeypatch):
+        import redis
+
+        self.commands: list[str] = []
+        send = redis.Redis.execute_command
+
+        def spy(client, *args, **options):
+            self.commands.append(str(args[0]))
+            return send(client, *args, **options)
+
+        monkeypatch.setattr(redis.Redis, "execute_command", spy)
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("url", URLS)
+def test_a_warm_page_costs_two_redis_round_trips(client, kettle, url, monkeypatch):
+    """One read of the catalog version, one read of everything the page shows."""
+    client.get(url)
+    spy = RedisSpy(monkeypatch)
+    assert client.get(url).status_code == 200
+    assert len(spy.commands) == 2, spy.commands
+
+
+@pytest.mark.redis
+def test_a_request_scope_reads_a_version_once_and_forgets_it_after_a_bump():
+    from apps.catalog.cache import catalog_version, fragment_key
+
+    with core_cache.request_scope():
+        first = catalog_version()
+        assert catalog_version() == first
+        core_cache.namespace_bump("catalog")
+        second = catalog_version()
+        assert second != first
+        assert f":{second}:" in fragment_key("x")
+
+
+@pytest.mark.redis
+def test_prefetched_entries_are_answered_from_the_scope(monkeypatch):
+    from django.core.cache import cache
+
+    cache.set("scope-test:a", "cached a", 30)
+    cache.delete("scope-test:b")
+    computed = []
+    with core_cache.request_scope():
+        core_cache.prefetch(["scope-test:a", "scope-test:b"])
+        spy = RedisSpy(monkeypatch)
+        assert core_cache.cached("scope-test:a", lambda: "built a") == "cached a"
+        assert core_cache.cached("scope-test:b", lambda: computed.append(1) or "built b") == (
+            "built b"
+        )
+        assert core_cache.cached("scope-test:b", lambda: computed.append(1) or "again") == (
+            "built b"
+        )
+    # a: nothing; b: the rebuild's lock, store and unlock (no GET of a key known absent).
+    assert "GET" not in spy.commands
+    assert computed == [1]
+    assert cache.get("scope-test:b") == "built b"
+
+
+def test_outside_a_request_scope_nothing_is_remembered():
+    from django.core.cache import cache
+
+    cache.set("scope-test:c", "one", 30)
+    assert core_cache.cached("scope-test:c", lambda: "built") == "one"
+    cache.set("scope-test:c", "two", 30)
+    assert core_cache.cached("scope-test:c", lambda: "built") == "two"

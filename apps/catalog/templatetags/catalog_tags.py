@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import QueryDict
 from django.utils.formats import number_format
+from django.utils.safestring import mark_safe
 
-from apps.catalog.cache import catalog_key
+from apps.catalog.cache import fragment_key
 from apps.catalog.models import ProductImage
 from apps.core.cache import cached
 
@@ -69,6 +70,12 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+# What `{% csrf_token %}` renders inside a cached fragment: the stored HTML never holds a
+# visitor's token; each response gets its own in its place. A NUL cannot come from a
+# product's text (form fields refuse it), so the marker cannot be forged by content.
+CSRF_MARKER = "\x00csrf-token\x00"
+
+
 class CachedFragmentNode(template.Node):
     def __init__(self, nodelist: template.NodeList, parts: list[template.base.FilterExpression]):
         self.nodelist = nodelist
@@ -76,8 +83,18 @@ class CachedFragmentNode(template.Node):
 
     def render(self, context: template.Context) -> str:
         values = [part.resolve(context) for part in self.parts]
-        key = catalog_key("fragment", *values)
-        return cached(key, lambda: self.nodelist.render(context))
+        html = cached(fragment_key(*values), lambda: self._render_shared(context))
+        if CSRF_MARKER in html:
+            token = str(context.get("csrf_token") or "")
+            if token == "NOTPROVIDED":  # noqa: S105 - Django's "no request" value
+                token = ""
+            # The fragment's own escaped HTML with an alphanumeric token put in.
+            html = mark_safe(html.replace(CSRF_MARKER, token))  # noqa: S308
+        return html
+
+    def _render_shared(self, context: template.Context) -> str:
+        with context.push(csrf_token=CSRF_MARKER):
+            return self.nodelist.render(context)
 
 
 @register.tag

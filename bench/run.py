@@ -1617,7 +1617,8 @@ def bench(config: Config, processes: Processes, began: float) -> int:
     )
     write_report(config, context, ran, queries, profiles)
     print_table(ran, floor, queries)
-    log(f"wrote {config.output.relative_to(ROOT)} in {elapsed / 60:.1f} min")
+    shown = config.output.relative_to(ROOT) if config.output.is_relative_to(ROOT) else config.output
+    log(f"wrote {shown} in {elapsed / 60:.1f} min")
     return 0
 
 

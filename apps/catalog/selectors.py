@@ -247,8 +247,10 @@ def featured_products(*, limit: int = 8) -> QuerySet[Product]:
 
 def product_get(*, slug: str) -> Product:
     """A visible product with its active variants, images and category, or 404."""
+    # Visibility is checked against the category tree in Python rather than with an IN
+    # list of every visible category in the SQL.
     product = (
-        visible_products()
+        Product.objects.filter(is_active=True)
         .select_related("category")
         .prefetch_related(
             Prefetch(
@@ -265,15 +267,15 @@ def product_get(*, slug: str) -> Product:
         .filter(slug=slug)
         .first()
     )
-    if product is None:
+    if product is None or product.category_id not in visible_category_paths():
         raise Http404("No such product.")
     return product
 
 
 def related_products(*, product: Product, limit: int = 4) -> QuerySet[Product]:
+    """Newest products of the same (visible: `product` is) category."""
     return (
-        visible_products()
-        .filter(category_id=product.category_id)
+        Product.objects.filter(is_active=True, category_id=product.category_id)
         .exclude(pk=product.pk)
         .annotate(has_stock=_has_stock())
         .order_by("-created_at", "-id")

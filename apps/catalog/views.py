@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,11 +35,29 @@ def _page_number(raw: str | None) -> int:
 
 
 class CountCachingPaginator(Paginator):
-    """A Paginator whose COUNT(*) is cached under the catalog version when a key is given."""
+    """A Paginator whose COUNT(*) is cached under the catalog version when a key is given.
 
-    def __init__(self, *args: Any, count_key: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    Given a function that builds the queryset instead of the queryset, it builds it only
+    when a query has to run (a count that is not cached, or a page that is shown outside a
+    cached fragment): a warm listing does not even assemble its SQL. The selector always
+    orders by a unique tie-breaker, so the ordering check is skipped for such a function.
+    """
+
+    def __init__(
+        self,
+        items: QuerySet[Any] | Callable[[], QuerySet[Any]],
+        per_page: int,
+        *,
+        count_key: str | None = None,
+    ) -> None:
+        self.lazy = not isinstance(items, QuerySet)
+        object_list: Any = items if isinstance(items, QuerySet) else SimpleLazyObject(items)
+        super().__init__(object_list, per_page)
         self.count_key = count_key
+
+    def _check_object_list_is_ordered(self) -> None:
+        if not self.lazy:
+            super()._check_object_list_is_ordered()  # type: ignore[misc]
 
     def page(self, number: Any) -> Page[Any]:
         """Pages past the middle are read from the far end, in reverse order.
@@ -50,12 +69,16 @@ class CountCachingPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        items = self.object_list
-        if bottom <= self.count // 2 or not isinstance(items, QuerySet) or not items.ordered:
-            return super().page(number)
-        reverse_slice = items.reverse()[self.count - top : self.count - bottom]
+        count = self.count
+
+        def rows() -> Any:
+            items = self.object_list
+            if bottom <= count // 2 or not isinstance(items, QuerySet) or not items.ordered:
+                return items[bottom:top]
+            return list(reversed(items.reverse()[count - top : count - bottom]))
+
         # Lazy like a sliced queryset, so a cached fragment that shows the page runs no query.
-        return Page(SimpleLazyObject(lambda: list(reversed(reverse_slice))), number, self)
+        return Page(SimpleLazyObject(rows), number, self)
 
     @cached_property
     def count(self) -> int:
@@ -66,7 +89,7 @@ class CountCachingPaginator(Paginator):
 
 def paginate(
     request: HttpRequest,
-    items: QuerySet[Any],
+    items: QuerySet[Any] | Callable[[], QuerySet[Any]],
     per_page: int = PAGE_SIZE,
     *,
     count_key: str | None = None,
@@ -111,7 +134,7 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     category = cached(category_key, lambda: selectors.category_get(slug=slug)) if slug else None
     page = paginate(
         request,
-        selectors.product_list(filters=filters, category=category),
+        lambda: selectors.product_list(filters=filters, category=category),
         count_key=count_key,
     )
     # Lazy: inside the cached fragment these run only when the fragment is rebuilt.

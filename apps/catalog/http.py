@@ -11,7 +11,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from rest_framework.response import Response
 
 from apps.cart.http import COOKIE_NAME as CART_COOKIE
-from apps.catalog.cache import catalog_version
+from apps.catalog.cache import catalog_entry, catalog_prefetch, catalog_version
 from apps.core.cache import digest
 
 View = Callable[..., HttpResponseBase]
@@ -45,11 +45,26 @@ def _cart_stamp(request: HttpRequest) -> str:
     return cart.updated_at.isoformat() if cart else ""
 
 
-def conditional_page(view: View) -> View:
-    """ETag + 304 for an HTML catalog page; `private, no-cache` (it has the visitor's header)."""
+Entries = Callable[..., list[str]]
 
+
+def conditional_page(entries: Entries) -> Callable[[View], View]:
+    """ETag + 304 for an HTML catalog page; `private, no-cache` (it has the visitor's header).
+
+    `entries(request, *args, **kwargs)` names the catalog entries the page shows when warm;
+    they are read with the catalog version, in one round trip, before anything else.
+    """
+
+    def decorator(view: View) -> View:
+        return _conditional_page(view, entries)
+
+    return decorator
+
+
+def _conditional_page(view: View, entries: Entries) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        catalog_prefetch(entries(request, *args, **kwargs))
         etag = _page_etag(request)
         if etag is not None:
             quoted = f'"{etag}"'
@@ -67,13 +82,22 @@ def conditional_page(view: View) -> View:
     return wrapper
 
 
+def api_entry(request: HttpRequest) -> str:
+    """The cache entry of a catalog API read: its payload, by URL."""
+    return catalog_entry("api", request.get_full_path())
+
+
 def api_etag(request: HttpRequest) -> str:
     """Catalog API reads depend only on the catalog version and the URL."""
     return f'"{digest(catalog_version(), request.get_full_path())}"'
 
 
 def conditional_api(request: HttpRequest) -> Response | None:
-    """A 304 for a matching If-None-Match, else None (the view answers normally)."""
+    """A 304 for a matching If-None-Match, else None (the view answers normally).
+
+    The catalog version and the cached payload (`api_entry`) come in one round trip.
+    """
+    catalog_prefetch([api_entry(request)])
     if get_conditional_response(request, etag=api_etag(request)) is None:
         return None
     return public(Response(status=304), request)

@@ -15,7 +15,7 @@ from django.db.models.lookups import IsNull
 from django.http import Http404
 from django.utils.functional import cached_property
 
-from apps.catalog.cache import catalog_key
+from apps.catalog.cache import catalog_entry, catalog_key
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.models import Category, Product, ProductImage, Variant
 from apps.core.cache import cached
@@ -110,14 +110,13 @@ def top_categories() -> list[Category]:
     return category_index().children(None)
 
 
-def visible_categories_key() -> str:
-    return catalog_key("visible-categories")
+VISIBLE_CATEGORIES = catalog_entry("visible-categories")
 
 
 def visible_category_paths() -> dict[int, str]:
     """Visible categories: id → tree path (every listing filters on it; kept apart from
     the whole tree because it is small to read)."""
-    return cached(visible_categories_key(), lambda: category_index().paths)
+    return cached(catalog_key("visible-categories"), lambda: category_index().paths)
 
 
 def category_get(*, slug: str) -> Category:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,13 +15,13 @@ from django.utils.functional import SimpleLazyObject, cached_property
 from django.views.decorators.http import require_GET
 
 from apps.catalog import selectors
-from apps.catalog.cache import catalog_key, fragment_key
+from apps.catalog.cache import catalog_entry, catalog_key, fragment_entry
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.forms import ProductFilterForm
 from apps.catalog.http import conditional_page
 from apps.catalog.models import Category
 from apps.catalog.selectors import ProductFilters
-from apps.core.cache import cached, prefetch
+from apps.core.cache import cached
 
 PAGE_SIZE = 24
 
@@ -102,8 +103,12 @@ def paginate(
         raise Http404("No such page.") from error
 
 
+def _home_entries(request: HttpRequest) -> list[str]:
+    return [fragment_entry("home")]
+
+
 @require_GET
-@conditional_page
+@conditional_page(_home_entries)
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -116,22 +121,48 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class ListingRequest:
+    form: ProductFilterForm
+    filters: ProductFilters
+    query: str  # the filters as a canonical query string
+
+
+def _listing_request(request: HttpRequest) -> ListingRequest:
+    """The listing's parameters, parsed once per request."""
+    parsed: ListingRequest | None = getattr(request, "_listing", None)
+    if parsed is None:
+        form = ProductFilterForm(request.GET)
+        # Pages are lenient: an invalid field is shown as an error and left out.
+        filters = form.to_filters(lenient=True)
+        parsed = ListingRequest(form, filters, filters_query(filters))
+        request._listing = parsed  # type: ignore[attr-defined]
+    return parsed
+
+
+def _listing_entries(request: HttpRequest, slug: str | None = None) -> list[str]:
+    """Everything a warm listing reads; the fragment's values are the template's."""
+    query = _listing_request(request).query
+    number = _page_number(request.GET.get("page"))
+    entries = [
+        selectors.VISIBLE_CATEGORIES,
+        catalog_entry("count", slug, query),
+        fragment_entry("listing", request.path, query, number),
+    ]
+    return [*entries, catalog_entry("category", slug)] if slug else entries
+
+
 @require_GET
-@conditional_page
+@conditional_page(_listing_entries)
 def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    form = ProductFilterForm(request.GET)
-    # Pages are lenient: an invalid field is shown as an error and left out of the query.
-    filters = form.to_filters(lenient=True)
-    query = filters_query(filters)
-    category_key = catalog_key("category", slug)
+    listing = _listing_request(request)
+    form, filters, query = listing.form, listing.filters, listing.query
     count_key = catalog_key("count", slug, query)
-    # What a warm page needs, in one round trip; the fragment's key is the template's.
-    listing_key = fragment_key(
-        "listing", request.path, query, _page_number(request.GET.get("page"))
+    category = (
+        cached(catalog_key("category", slug), lambda: selectors.category_get(slug=slug))
+        if slug
+        else None
     )
-    keys = [selectors.visible_categories_key(), count_key, listing_key]
-    prefetch([*keys, category_key] if slug else keys)
-    category = cached(category_key, lambda: selectors.category_get(slug=slug)) if slug else None
     page = paginate(
         request,
         lambda: selectors.product_list(filters=filters, category=category),
@@ -187,14 +218,17 @@ def filters_query(filters: ProductFilters) -> str:
     return urlencode(pairs)
 
 
+def _product_entries(request: HttpRequest, slug: str) -> list[str]:
+    wanted = request.GET.get("variant", "")
+    return [catalog_entry("product", slug), fragment_entry("product", slug, wanted)]
+
+
 @require_GET
-@conditional_page
+@conditional_page(_product_entries)
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     wanted = request.GET.get("variant", "")
-    product_key = catalog_key("product", slug)
-    prefetch([product_key, fragment_key("product", slug, wanted)])
     # The product with its variants, images and category, pickled whole into the cache.
-    product = cached(product_key, lambda: selectors.product_get(slug=slug))
+    product = cached(catalog_key("product", slug), lambda: selectors.product_get(slug=slug))
     category: Category = product.category
     variants = product.active_variants  # type: ignore[attr-defined]
     selected = _selected_variant(wanted, variants)

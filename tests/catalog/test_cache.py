@@ -293,13 +293,51 @@ class RedisSpy:
 
 
 @pytest.mark.redis
-@pytest.mark.parametrize("url", URLS)
-def test_a_warm_page_costs_two_redis_round_trips(client, kettle, url, monkeypatch):
-    """One read of the catalog version, one read of everything the page shows."""
+@pytest.mark.parametrize("url", URLS + API)
+def test_a_warm_page_or_api_read_costs_one_catalog_round_trip(client, kettle, url, monkeypatch):
+    """The catalog version and everything the page shows come in one script call."""
     client.get(url)
     spy = RedisSpy(monkeypatch)
     assert client.get(url).status_code == 200
-    assert len(spy.commands) == 2, spy.commands
+    catalog = [command for command in spy.commands if command.startswith("EVALSHA")]
+    others = [command for command in spy.commands if not command.startswith("EVAL")]
+    assert len(catalog) == 1, spy.commands
+    assert others == [], spy.commands  # (the API's throttle counts with EVAL: not catalog)
+
+
+@pytest.mark.redis
+def test_pages_stay_fresh_when_the_one_trip_read_fails(
+    client, kettle, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A failing script falls back to the usual reads; it is never taken for version 0."""
+    import redis
+
+    def broken(*args, **kwargs):
+        raise redis.exceptions.ResponseError("NOSCRIPT and no EVAL either")
+
+    monkeypatch.setattr(core_cache, "_scripts", {})
+    monkeypatch.setattr(redis.Redis, "register_script", broken)
+    _product, variant = kettle
+    _fresh(client, "30.00", ["/catalog/", "/products/copper-kettle/", *API])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.variant_set_price(variant=variant, price=Decimal("26.50"))
+    _fresh(client, "26.50", ["/catalog/", "/products/copper-kettle/", *API])
+    sql, _ = _queries(client, "/catalog/")
+    assert [q for q in sql if "catalog_" in q] == []  # still served from the cache
+
+
+def test_without_redis_the_versioned_read_takes_two_steps(client, kettle, settings):
+    """The embedded file cache has no scripts: version, then the entries."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "versioned-read-test",
+        }
+    }
+    client.get("/catalog/")
+    sql, response = _queries(client, "/catalog/")
+    assert [q for q in sql if "catalog_" in q] == []
+    assert "Copper Kettle" in response.content.decode()
 
 
 @pytest.mark.redis

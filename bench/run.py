@@ -881,7 +881,7 @@ def summarise_profile(path: Path, top: int = 10) -> dict[str, Any]:
         "RedisCache.set (", "RedisCache.get_many (", "RedisCache.incr (",
         "Serializer.to_representation (", "Request._authenticate (", "Request.user (",
         "SessionBase._get_session (", "get_token (django/middleware/csrf.py)",
-        "SimpleRateThrottle.allow_request (", "transaction.py", "apps.py",
+        "transaction.py", "apps.py",
     )  # fmt: skip
 
     def interesting(name: str) -> bool:

@@ -348,14 +348,15 @@ REST_FRAMEWORK = {
     # Programs use knox tokens (hashed at rest, expiring, revocable one by one); the
     # browser's own pages may call the API with their session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "apps.accounts.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # Kept in the default cache (Redis when configured), so they hold across workers;
-    # the client address comes from NUM_PROXIES, the same trusted-proxy count as above.
+    # Fixed-window counters in the default cache (Redis when configured), so they hold
+    # across workers; one INCR per request (apps/core/throttling.py). The client address
+    # comes from NUM_PROXIES, the same trusted-proxy count as above.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "apps.core.throttling.AnonRateThrottle",
+        "apps.core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="300/min"),

@@ -8,8 +8,10 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from knox.models import get_token_model
 
 from apps.accounts.models import User
 
@@ -44,3 +46,10 @@ def send_password_reset_email(user_id: int) -> None:
     )
     message.attach_alternative(render_to_string("emails/password_reset.html", context), "text/html")
     message.send()
+
+
+@shared_task
+def purge_expired_tokens() -> int:
+    """Deletes expired API tokens (requests only check the token they present)."""
+    deleted, _ = get_token_model().objects.filter(expiry__lt=timezone.now()).delete()
+    return int(deleted)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from apps.accounts.models import User
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import Variant
-from apps.catalog.selectors import visible_products
+from apps.catalog.selectors import visible_category_paths
 from apps.core.errors import ApplicationError
 
 
@@ -27,10 +27,12 @@ def _buyable_variant(variant_id: object) -> Variant:
         pk = 0
     variant = (
         Variant.objects.select_related("product")
-        .filter(pk=pk, is_active=True, product__in=visible_products())
+        .filter(pk=pk, is_active=True, product__is_active=True)
         .first()
     )
-    if variant is None:
+    # The category's visibility is checked against the (cached) category tree in Python,
+    # as product_get does, rather than with an IN list of every visible category in the SQL.
+    if variant is None or variant.product.category_id not in visible_category_paths():
         raise CartError(
             "That product is not available.", fields={"variant": ["That product is not available."]}
         )
@@ -56,9 +58,13 @@ def parse_quantity(raw: object) -> int:
     return quantity
 
 
+def _sold_out(variant: Variant) -> CartError:
+    return CartError(f"{variant.product.title} is sold out.", fields={"quantity": ["Sold out."]})
+
+
 def _check_stock(variant: Variant, quantity: int) -> None:
     if variant.stock <= 0:
-        raise CartError(f"{variant.product.title} is sold out.", fields={"quantity": ["Sold out."]})
+        raise _sold_out(variant)
     if quantity > variant.stock:
         raise CartError(
             f"Only {variant.stock} of {variant.product.title} left; you asked for {quantity}.",
@@ -66,11 +72,15 @@ def _check_stock(variant: Variant, quantity: int) -> None:
         )
 
 
-@transaction.atomic
+# No savepoint of its own: a refusal undoes the caller's transaction with it, which is what
+# both callers want (a cart made for a refused add goes too), for two round trips fewer.
+@transaction.atomic(savepoint=False)
 def cart_add_item(*, cart: Cart, variant_id: object, quantity: object = 1) -> CartLine:
     """Adds to the cart; adding a variant already there increases its quantity."""
     variant = _buyable_variant(variant_id)
     wanted = parse_quantity(quantity)
+    if variant.stock <= 0:  # a flash sale's last minutes: refused before the line is locked
+        raise _sold_out(variant)
     line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
     new_quantity = wanted + (line.quantity if line else 0)
     limit = settings.CART_MAX_LINE_QUANTITY
@@ -90,6 +100,7 @@ def cart_add_item(*, cart: Cart, variant_id: object, quantity: object = 1) -> Ca
             # A concurrent add of the same variant won the insert: add to that line instead.
             return cart_add_item(cart=cart, variant_id=variant.pk, quantity=wanted)
     else:
+        line.variant = variant  # already loaded, with its product: callers show both
         line.quantity = new_quantity
         line.price_seen = variant.price
         line.save(update_fields=["quantity", "price_seen"])
@@ -172,8 +183,9 @@ def cart_merge(*, source: Cart, user: User) -> tuple[Cart, list[MergeChange]]:
 def cart_clear(*, cart: Cart) -> None:
     """Empties the cart after an order: its lines and its voucher code (used by that order)."""
     CartLine.objects.filter(cart=cart).delete()
-    Cart.objects.filter(pk=cart.pk).update(voucher_code="")
-    cart.voucher_code = ""
+    if cart.voucher_code:
+        Cart.objects.filter(pk=cart.pk).update(voucher_code="")
+        cart.voucher_code = ""
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -53,14 +54,19 @@ def idempotency_begin(*, scope: str, key: str, fingerprint: str) -> IdempotencyR
             f"Idempotency-Key must be 1 to {KEY_MAX_LENGTH} characters.",
             fields={"Idempotency-Key": ["Invalid length."]},
         )
-    IdempotencyRecord.objects.filter(
-        scope=scope, key=key, created_at__lt=timezone.now() - RETENTION
-    ).delete()
+    # Inside a transaction, a savepoint lets it survive the IntegrityError; on its own the
+    # INSERT is atomic already, and BEGIN and COMMIT around it would be two round trips.
+    in_transaction = transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
+        with transaction.atomic() if in_transaction else nullcontext():
             return IdempotencyRecord.objects.create(scope=scope, key=key, fingerprint=fingerprint)
     except IntegrityError:
         existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    if existing is not None and existing.created_at < timezone.now() - RETENTION:
+        # Past retention, the key is free again. Old records are deleted by the periodic
+        # purge, not here: a new key (nearly every request) then costs one INSERT.
+        IdempotencyRecord.objects.filter(pk=existing.pk).delete()
+        return idempotency_begin(scope=scope, key=key, fingerprint=fingerprint)
     if existing is None:  # the other request failed and released the key meanwhile
         raise IdempotencyInProgress("A request with this Idempotency-Key is being processed.")
     if existing.fingerprint != fingerprint:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -17,7 +18,7 @@ from apps.cart.models import Cart
 from apps.cart.services import cart_clear
 from apps.catalog.choices import StockReason
 from apps.catalog.models import Variant
-from apps.catalog.selectors import visible_products
+from apps.catalog.selectors import visible_category_paths
 from apps.catalog.services import InsufficientStock, stock_adjust
 from apps.checkout.models import ShippingMethod
 from apps.checkout.pricing import ZERO, order_totals, totals
@@ -83,6 +84,7 @@ def order_place(
     shipping_method_id: int,
     user: User | None = None,
     checkout_token: str | None = None,
+    before_stock_claim: Callable[[Order], object] | None = None,
 ) -> Order:
     """Turns the cart into an order in one transaction, taking the stock it needs.
 
@@ -91,6 +93,11 @@ def order_place(
     order, so that two carts holding the same variants in opposite orders cannot deadlock
     and a hot item's row lock is held only briefly; if any line cannot be had, everything
     rolls back. A repeated `checkout_token` returns the order it placed.
+
+    `before_stock_claim(order)` runs in the same transaction once the order is written,
+    just before the claim: work that must commit with the order but takes time (the API
+    builds its answer there, to store it under the Idempotency-Key) would otherwise run
+    while every other buyer of a flash-sale item waits on its row lock.
     """
     if checkout_token:
         existing = Order.objects.filter(checkout_token=checkout_token).first()
@@ -105,6 +112,7 @@ def order_place(
                 shipping_method_id=shipping_method_id,
                 user=user,
                 checkout_token=checkout_token,
+                before_stock_claim=before_stock_claim,
             )
     except (IntegrityError, OutOfStock):
         # The same form was submitted twice at once and the other submission won: it took
@@ -125,6 +133,7 @@ def _order_place(
     shipping_method_id: int,
     user: User | None,
     checkout_token: str | None,
+    before_stock_claim: Callable[[Order], object] | None,
 ) -> Order:
     # Lock the cart: two checkouts of the same cart at once (a double click, two tabs, two
     # API calls with different keys) run one after the other, and the second finds the
@@ -144,21 +153,22 @@ def _order_place(
         )
     number = order_number_generate()
     # Prices of the moment the order is placed; the stock is claimed last (see below).
+    # Visible: active, of an active product in a visible category (checked in Python
+    # against the cached category tree, as the cart does).
+    visible = visible_category_paths()
     variants = {
         v.pk: v
-        for v in Variant.objects.select_related("product").filter(pk__in=[pk for pk, _ in lines])
+        for v in Variant.objects.select_related("product").filter(
+            pk__in=[pk for pk, _ in lines], is_active=True, product__is_active=True
+        )
+        if v.product.category_id in visible
     }
-    visible = set(
-        visible_products()
-        .filter(pk__in=[v.product_id for v in variants.values()])
-        .values_list("pk", flat=True)
-    )
     for variant_id, _ in lines:
-        variant = variants[variant_id]
-        if not variant.is_active or variant.product_id not in visible:
-            raise CheckoutError(
-                f"{variant.product.title} is no longer available. Please update your cart."
-            )
+        if variant_id not in variants:
+            title = (
+                Variant.objects.filter(pk=variant_id).values_list("product__title", flat=True)
+            ).first() or "An item in your cart"
+            raise CheckoutError(f"{title} is no longer available. Please update your cart.")
 
     for variant_id, quantity in lines:
         if variants[variant_id].stock < quantity:
@@ -199,7 +209,7 @@ def _order_place(
         total=amounts.total,
         expires_at=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
     )
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         [
             OrderLine(
                 order=order,
@@ -216,9 +226,14 @@ def _order_place(
     )
     if cart.voucher_code:
         voucher_redeem(code=cart.voucher_code, order=order, goods_total=goods, customer=customer)
-    OrderEvent.objects.create(order=order, to_status=order.status, actor=user, note="Order placed")
+    event = OrderEvent.objects.create(
+        order=order, to_status=order.status, actor=user, note="Order placed"
+    )
     notification_queue(order=order, kind=NotificationKind.ORDER_CONFIRMATION)
     cart_clear(cart=cart)
+    _known_relations(order, lines=order_lines, events=[event], payments=[])
+    if before_stock_claim is not None:
+        before_stock_claim(order)
     # The stock is claimed last, just before commit: all buyers of a flash-sale item queue
     # on its row lock, so the lock is held only for these UPDATEs and the commit, not for
     # the whole order. One conditional UPDATE per variant, in variant-id order (no
@@ -234,6 +249,21 @@ def _order_place(
         except InsufficientStock as error:
             raise _out_of_stock(variants[variant_id].product.title, None, error.message) from error
     return order
+
+
+def _known_relations(order: Order, **rows: Sequence[Model]) -> None:
+    """Keeps the rows just written as the order's related sets, as prefetch_related would.
+
+    Whoever shows the order next (the API answers with it) then reads none of them back:
+    a new order's lines and first event are exactly these, and it has no payment yet.
+    Like any prefetched set they do not follow later writes; refresh_from_db drops them.
+    """
+    cache = order.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, values in rows.items():
+        related = getattr(order, name).all()
+        related._result_cache = list(values)
+        related._prefetch_done = True
+        cache[name] = related
 
 
 def _out_of_stock(title: str, left: int | None, detail: str = "") -> OutOfStock:

@@ -12,6 +12,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from apps.accounts.api.serializers import BAD_CREDENTIALS
+from apps.accounts.tasks import purge_expired_tokens
 from tests.api.support import assert_error, assert_matches_schema, token_client
 
 TOKEN = "/api/v1/auth/token/"
@@ -126,3 +127,27 @@ def test_an_expired_token_is_refused_and_deleted(anonymous, shopper, password):
 
 def test_a_made_up_token_is_refused(anonymous):
     assert_error(_with_token("f" * 64).get(CART), 401, code="authentication_failed")
+
+
+def test_a_request_looks_its_token_up_once_and_not_the_users_other_tokens(
+    django_assert_num_queries, shopper
+):
+    client = token_client(shopper)
+    for _ in range(5):
+        token_client(shopper)  # other devices of the same user
+    # The token with its user, then the cart: knox's own class would also load all of
+    # the user's tokens to sweep the expired ones, on every request.
+    with django_assert_num_queries(2):
+        assert client.get(CART).status_code == 200
+
+
+def test_expired_tokens_are_purged_by_the_task_and_a_second_run_finds_none(shopper):
+    ttl = settings.REST_KNOX["TOKEN_TTL"]
+    with time_machine.travel(timezone.now() - ttl - timedelta(days=1), tick=False):
+        AuthToken.objects.create(user=shopper)
+    live = token_client(shopper)
+
+    assert purge_expired_tokens() == 1
+    assert purge_expired_tokens() == 0
+    assert AuthToken.objects.filter(user=shopper).count() == 1
+    assert live.get(CART).status_code == 200

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
@@ -385,3 +388,102 @@ def test_the_same_key_arriving_twice_at_once_places_one_order_and_the_other_gets
     replay = _checkout(clients[0], body, key="at-once")
     assert replay.status_code == 201
     assert replay["Idempotent-Replayed"] == "true"
+
+
+# --- the answer and the query budget -----------------------------------------------------
+
+
+def test_the_answer_is_the_order_exactly_as_the_api_shows_it_afterwards(
+    api, shopper, variant, shipping
+):
+    _fill_cart(shopper, variant, 2)
+
+    placed = _checkout(api, _body(shipping), key="k")
+
+    assert placed.status_code == 201, placed.content
+    shown = api.get(f"/api/v1/orders/{placed.json()['number']}/")
+    assert shown.status_code == 200
+    assert placed.json() == shown.json()
+
+
+# A one-line order with an Idempotency-Key, as a flash-sale buyer places it: the token and
+# its user; the key claimed; the cart; the cart locked, its lines, the shipping method, the
+# visible categories (from the cache in production) and the variants; the order, its line,
+# its first event and its confirmation e-mail; the cart's lines deleted; the stock claimed
+# (the conditional UPDATE, the stock after it, the movement); the stored answer. The rest
+# are savepoints of the nested transactions.
+CHECKOUT_QUERIES = 25
+
+
+@pytest.fixture
+def no_cache(settings) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+def test_placing_an_order_runs_a_fixed_number_of_queries(
+    no_cache, django_assert_num_queries, api, shopper, variant, shipping
+):
+    _fill_cart(shopper, variant, 1)
+
+    with django_assert_num_queries(CHECKOUT_QUERIES):
+        response = _checkout(api, _body(shipping), key="k")
+
+    assert response.status_code == 201, response.content
+
+
+def test_once_the_stock_is_claimed_only_its_record_and_the_answer_are_written(
+    no_cache, api, shopper, variant, shipping
+):
+    # Every buyer of a flash-sale item waits on its row lock from the claim to the commit:
+    # the answer is built before the claim, so that nothing else is done while it is held.
+    _fill_cart(shopper, variant, 1)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert _checkout(api, _body(shipping), key="k").status_code == 201
+
+    statements = [_statement(q["sql"]) for q in captured.captured_queries]
+    claim = statements.index("UPDATE catalog_variant")
+    assert [s for s in statements[claim + 1 :] if s != "SAVEPOINT"] == [
+        "SELECT catalog_variant",  # the stock after the claim, for the movement
+        "INSERT INTO catalog_stockmovement",
+        "UPDATE core_idempotencyrecord",  # the answer, stored with the order
+    ]
+
+
+def _statement(sql: str) -> str:
+    """Names a statement by its kind and table, e.g. "UPDATE catalog_variant"."""
+    if "SAVEPOINT" in sql:
+        return "SAVEPOINT"
+    match = re.match(r'(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b.*?"(\w+)"', sql)
+    assert match, sql
+    return f"{match[1]} {match[2]}"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_buyers_for_the_last_five_units_through_the_api_make_five_orders():
+    # The flash sale of the benchmark in small: each answer is built and stored under its
+    # key before the stock is claimed, and a refused claim must take all of that back.
+    shipping = ShippingMethodFactory()
+    variant = VariantFactory(stock=5)
+    buyers = [UserFactory() for _ in range(20)]
+    for buyer in buyers:
+        _fill_cart(buyer, variant, 1)
+    clients = [token_client(buyer) for buyer in buyers]
+
+    def buy(client: APIClient, key: str):
+        return lambda: _checkout(client, _body(shipping), key=key)
+
+    results, errors = run_together([buy(c, f"k{i}") for i, c in enumerate(clients)])
+
+    assert errors == []
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [201] * 5 + [409] * 15
+    assert all(r.json()["error"]["code"] == "out_of_stock" for r in results if r.status_code == 409)
+    variant.refresh_from_db()
+    assert variant.stock == 0
+    assert Order.objects.count() == 5
+    placed = {r.json()["number"] for r in results if r.status_code == 201}
+    assert set(Order.objects.values_list("number", flat=True)) == placed
+    stored = IdempotencyRecord.objects.filter(state=IdempotencyRecord.State.COMPLETED)
+    assert sorted(stored.values_list("response_status", flat=True)) == [201] * 5 + [409] * 15

@@ -342,9 +342,8 @@ def _address(user: User) -> int:
 
 # --- query budget --------------------------------------------------------------------------
 
-# Token and its user, the user's other tokens (knox's expiry sweep), the page of orders,
-# their lines.
-LIST_QUERIES = 4
+# Token and its user, the page of orders, their lines.
+LIST_QUERIES = 3
 
 
 @pytest.fixture

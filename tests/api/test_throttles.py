@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-import pytest
-from django.conf import settings
-from rest_framework.test import APIClient
-from rest_framework.throttling import SimpleRateThrottle
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework.test import APIClient
+
+from apps.core.throttling import parse_rate
 from tests.api.support import assert_error, token_client
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _mid_window() -> Iterator[None]:
+    """Starts each test 20 seconds into a minute: the windows are fixed, and a test that
+    crossed a minute's end half-way would see its count start again."""
+    start = datetime.now(UTC).replace(second=20, microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(start, tick=True):
+        yield
+
+
 @pytest.fixture
-def rates(monkeypatch):
-    """Sets tiny rates: DRF reads THROTTLE_RATES once, onto the class, at import time."""
+def rates(settings):
+    """Sets tiny rates: the throttles read them from the settings on every request."""
 
     def set_rates(**overrides: str) -> None:
         configured = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-        monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {**configured, **overrides})
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**configured, **overrides},
+        }
 
     return set_rates
 
@@ -84,3 +101,126 @@ def test_paying_shares_the_checkout_rate(rates, shopper):
     assert client.post("/api/v1/checkout/", {}, format="json").status_code == 400
     paying = client.post("/api/v1/orders/SF-NONE/pay/", {}, format="json")
     assert_error(paying, 429, code="throttled")
+
+
+# --- the fixed window (apps/core/throttling.py) ----------------------------------------------
+
+
+@pytest.fixture
+def into_a_minute() -> datetime:
+    """20 seconds into the next minute: a per-minute window then has 40 seconds left."""
+    return datetime.now(UTC).replace(second=20, microsecond=0) + timedelta(minutes=1)
+
+
+def test_past_the_limit_the_answer_is_429_with_the_seconds_left_in_the_window(
+    rates, shopper, into_a_minute
+):
+    rates(user="2/min")
+    client = token_client(shopper)
+    with time_machine.travel(into_a_minute, tick=False):
+        for _ in range(2):
+            assert client.get("/api/v1/cart/").status_code == 200
+        throttled = client.get("/api/v1/cart/")
+    assert_error(throttled, 429, code="throttled")
+    assert throttled["Retry-After"] == "40"
+
+
+def test_the_count_starts_again_in_the_next_window(rates, shopper, into_a_minute):
+    rates(user="2/min")
+    client = token_client(shopper)
+    with time_machine.travel(into_a_minute, tick=False):
+        for _ in range(2):
+            assert client.get("/api/v1/cart/").status_code == 200
+        assert client.get("/api/v1/cart/").status_code == 429
+    with time_machine.travel(into_a_minute + timedelta(seconds=39), tick=False):
+        assert client.get("/api/v1/cart/").status_code == 429
+    with time_machine.travel(into_a_minute + timedelta(seconds=40), tick=False):
+        assert client.get("/api/v1/cart/").status_code == 200
+
+
+def test_an_anonymous_call_is_counted_by_the_anonymous_rate_only(rates):
+    # The user rate is for signed-in callers: an anonymous one must not spend it, or an
+    # anonymous request would pay for two counters.
+    rates(anon="3/min", user="1/min")
+    client = APIClient()
+    for _ in range(3):
+        assert client.get("/api/v1/shipping-methods/").status_code == 200
+    assert client.get("/api/v1/shipping-methods/").status_code == 429
+
+
+@pytest.mark.redis
+def test_a_signed_in_call_is_counted_once_per_rate_in_one_cache_round_trip(
+    rates, shopper, monkeypatch
+):
+    rates(user="5/min", checkout="5/min")
+    client = token_client(shopper)
+    client.get("/api/v1/cart/")  # the window's first request creates the counter
+    calls: list[str] = []
+    for name in ("get", "set", "add", "incr"):
+        original = getattr(cache, name)
+        monkeypatch.setattr(
+            cache, name, lambda *a, _n=name, _o=original, **k: calls.append(_n) or _o(*a, **k)
+        )
+    assert client.get("/api/v1/cart/").status_code == 200
+    assert calls == ["incr"]
+
+
+def test_the_scoped_rate_counts_apart_from_the_user_rate(rates, shopper):
+    rates(user="3/min", checkout="1/min")
+    client = token_client(shopper)
+    assert client.post("/api/v1/checkout/", {}, format="json").status_code == 400
+    assert client.post("/api/v1/checkout/", {}, format="json").status_code == 429
+    assert client.get("/api/v1/cart/").status_code == 200
+    assert client.get("/api/v1/cart/").status_code == 429  # the user rate: 3 calls spent
+
+
+def test_throttles_count_in_the_embedded_file_cache(
+    rates, settings, tmp_path, shopper, into_a_minute
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    rates(user="2/min")
+    client = token_client(shopper)
+    with time_machine.travel(into_a_minute, tick=False):
+        for _ in range(2):
+            assert client.get("/api/v1/cart/").status_code == 200
+        throttled = client.get("/api/v1/cart/")
+    assert_error(throttled, 429, code="throttled")
+    assert throttled["Retry-After"] == "40"
+
+
+@pytest.mark.redis
+def test_throttles_let_requests_through_when_redis_is_down(rates, settings, shopper):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 0.2,
+                "SOCKET_TIMEOUT": 0.2,
+                "IGNORE_EXCEPTIONS": True,  # as configured in production
+            },
+        }
+    }
+    rates(user="1/min", anon="1/min")
+    client, anonymous = token_client(shopper), APIClient()
+    for _ in range(3):
+        assert client.get("/api/v1/cart/").status_code == 200
+        assert anonymous.get("/api/v1/shipping-methods/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("rate", "parsed"),
+    [("300/min", (300, 60)), ("30/m", (30, 60)), ("100000/s", (100000, 1)), ("20/15m", (20, 900))],
+)
+def test_rates_are_read_as_drf_writes_them(rate, parsed):
+    assert parse_rate(rate) == parsed
+
+
+def test_a_malformed_rate_is_a_configuration_error():
+    with pytest.raises(ImproperlyConfigured):
+        parse_rate("lots/min")

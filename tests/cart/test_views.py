@@ -360,3 +360,22 @@ def test_unicode_and_odd_digit_strings_are_refused_not_crashed(raw):
 
     with pytest.raises(CartError, match="whole number"):
         parse_quantity(raw)
+
+
+@pytest.mark.parametrize("lines", [2, 20])
+def test_adding_from_a_product_page_runs_a_constant_number_of_queries(
+    client, lines, django_assert_num_queries
+):
+    cart = CartFactory()
+    for _ in range(lines):
+        CartLineFactory(cart=cart)
+    _use_cart(client, cart)
+    variant = VariantFactory(stock=5)
+    # The cart by its cookie; the visible categories and the variant; its line, locked;
+    # the new line, in a savepoint; the cart's updated_at; the view's transaction (a
+    # savepoint in the test, two statements). The redirect needs nothing more: the
+    # variant came with its product.
+    with django_assert_num_queries(10):
+        response = _add(client, variant.pk)
+    assert response.status_code == 302
+    assert response["Location"] == variant.product.get_absolute_url()

@@ -54,3 +54,14 @@ def test_a_request_whose_task_cannot_be_enqueued_still_succeeds(
     assert mail.outbox == []
     assert "Broker unreachable" in caplog.text
     assert "send_password_reset_email" in caplog.text
+
+
+def test_the_hourly_purges_are_scheduled_and_name_real_tasks():
+    celery_app.loader.import_default_modules()  # autodiscovery: every app's tasks module
+    scheduled = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
+    purges = {
+        "apps.core.tasks.purge_idempotency_records",
+        "apps.accounts.tasks.purge_expired_tokens",
+    }
+    assert purges <= scheduled
+    assert purges <= set(celery_app.tasks)

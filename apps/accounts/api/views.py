@@ -7,11 +7,12 @@ from knox import views as knox_views
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from apps.accounts.api.authentication import TokenAuthentication
 from apps.accounts.api.serializers import TokenObtainSerializer, TokenSerializer
 from apps.core.api import ErrorSerializer
+from apps.core.throttling import ScopedRateThrottle
 
 UNAUTHENTICATED = OpenApiResponse(
     ErrorSerializer, description="No valid token: missing, revoked or expired."
@@ -65,6 +66,8 @@ class TokenObtainView(knox_views.LoginView):
 class TokenLogoutView(knox_views.LogoutView):
     """Revokes the token the request was made with (token authentication only)."""
 
+    authentication_classes = (TokenAuthentication,)
+
 
 @extend_schema_view(
     post=extend_schema(
@@ -76,3 +79,5 @@ class TokenLogoutView(knox_views.LogoutView):
 )
 class TokenLogoutAllView(knox_views.LogoutAllView):
     """Revokes every token of the user, e.g. after losing a device."""
+
+    authentication_classes = (TokenAuthentication,)

@@ -14,7 +14,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from apps.accounts.models import User
 from apps.cart.api.serializers import (
@@ -34,6 +33,7 @@ from apps.cart.services import (
     cart_set_quantity,
 )
 from apps.core.api import ErrorSerializer
+from apps.core.throttling import ScopedRateThrottle
 from apps.vouchers.services import customer_key
 
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")

@@ -17,12 +17,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
 from apps.catalog.api.pagination import KeysetCursorPagination
 from apps.core.api import IDEMPOTENCY_PARAMETERS, ErrorSerializer, idempotent
+from apps.core.throttling import ScopedRateThrottle
 from apps.orders import selectors
 from apps.orders.api.serializers import CardSerializer, OrderDetailSerializer, OrderListSerializer
 from apps.orders.models import Order

@@ -337,6 +337,19 @@ def queries(args: argparse.Namespace) -> None:
     emit(result)
 
 
+def restock(args: argparse.Namespace) -> None:
+    """Puts the flash-sale variant back on sale, for the profile run after the measured one
+    (which `verify` has counted by then)."""
+    summary = json.loads(Path(args.summary).read_text())
+    stock_adjust(
+        variant_id=summary["flash_variant"],
+        delta=args.units,
+        reason=StockReason.RECEIVED,
+        note="bench: stock for the profile run",
+    )
+    emit({"restocked": args.units})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -351,6 +364,9 @@ def main() -> None:
     p_verify = sub.add_parser("verify")
     p_verify.add_argument("--summary", required=True)
     p_verify.add_argument("--since", type=float, required=True)
+    p_restock = sub.add_parser("restock")
+    p_restock.add_argument("--summary", required=True)
+    p_restock.add_argument("--units", type=int, default=2000)
     p_queries = sub.add_parser("queries")
     p_queries.add_argument("--out", required=True)
     p_queries.add_argument("--names", required=True)
@@ -358,7 +374,7 @@ def main() -> None:
     p_queries.add_argument("--seed", type=int, default=1)
     p_queries.add_argument("--second", action="store_true")
     args = parser.parse_args()
-    {"setup": setup, "verify": verify, "queries": queries}[args.command](args)
+    {"setup": setup, "verify": verify, "restock": restock, "queries": queries}[args.command](args)
 
 
 if __name__ == "__main__":

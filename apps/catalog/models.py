@@ -10,6 +10,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.text import Truncator
 from treebeard.mp_tree import MP_Node
 
 from apps.catalog.choices import StockReason
@@ -83,6 +85,16 @@ class Product(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:product", kwargs={"slug": self.slug})
+
+    # The product page's descriptions for search engines and link previews. Cached on the
+    # instance: the page caches the product whole, so they are cut once, not per request.
+    @cached_property
+    def meta_description(self) -> str:
+        return Truncator(self.seo_description or self.description).chars(155)
+
+    @cached_property
+    def og_description(self) -> str:
+        return Truncator(self.seo_description or self.description).chars(200)
 
 
 class Variant(models.Model):

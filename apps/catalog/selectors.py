@@ -268,6 +268,8 @@ def product_get(*, slug: str) -> Product:
     )
     if product is None or product.category_id not in visible_category_paths():
         raise Http404("No such product.")
+    # Cut now (they are cached properties), so that the product the page caches carries them.
+    _ = product.meta_description, product.og_description
     return product
 
 

@@ -383,3 +383,18 @@ def test_outside_a_request_scope_nothing_is_remembered():
     assert core_cache.cached("scope-test:c", lambda: "built") == "one"
     cache.set("scope-test:c", "two", 30)
     assert core_cache.cached("scope-test:c", lambda: "built") == "two"
+
+
+def test_a_warm_product_page_keeps_its_descriptions(client, kettle):
+    product, _variant = kettle
+    product.description = "A kettle of beaten copper. " * 20
+    product.save()
+    client.get(product.get_absolute_url())
+    hits = core_cache.STATS["hit"]
+    warm = client.get(product.get_absolute_url()).content.decode()
+    assert core_cache.STATS["hit"] > hits  # the product came from the cache
+    description = re.search(r'<meta name="description" content="([^"]*)">', warm)
+    assert description is not None
+    assert description[1].startswith("A kettle of beaten copper.")
+    assert len(description[1]) == 155
+    assert '<meta property="og:description" content="A kettle of beaten copper.' in warm

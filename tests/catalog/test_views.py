@@ -127,6 +127,17 @@ def test_bad_filter_parameters_are_ignored_with_a_message(client, params):
     assert "were not understood" in response.content.decode()
     if "q" not in params:
         assert _titles(response) == ["Kettle"]
+    # The parsed parameters are remembered per query string: a repeat says the same.
+    again = client.get(reverse("catalog:list"), params)
+    assert again.context["filter_errors"] == response.context["filter_errors"] != ()
+
+
+def test_a_valid_query_after_an_invalid_one_shows_no_error(client):
+    _product("Kettle", "20.00")
+    assert client.get("/catalog/?min_price=abc").context["filter_errors"]
+    response = client.get("/catalog/?min_price=5")
+    assert response.context["filter_errors"] == ()
+    assert "were not understood" not in response.content.decode()
 
 
 def test_option_filter_matches_variant_options(client):

@@ -7,6 +7,7 @@ import logging
 import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.test.utils import override_script_prefix
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -79,3 +80,16 @@ def test_uploaded_media_is_served_in_embedded_mode(client, settings, tmp_path):
     response = client.get("/media/products/mug.txt")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"a mug"
+
+
+@pytest.mark.django_db
+def test_the_page_shell_links_follow_the_script_prefix(client):
+    """The header's links are worked out once per script prefix, not once per process."""
+    plain = client.get("/cart/").content.decode()
+    assert 'href="/catalog/"' in plain
+    assert 'href="/accounts/login/"' in plain
+    with override_script_prefix("/shop/"):
+        prefixed = client.get("/cart/").content.decode()
+    assert 'href="/shop/catalog/"' in prefixed
+    assert 'href="/shop/accounts/login/"' in prefixed
+    assert 'rel="stylesheet" href="/static/' in prefixed

@@ -8,12 +8,15 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.catalog import services
+from apps.catalog.cache import catalog_key
+from apps.catalog.http import API_KIND
 from apps.core import cache as core_cache
 from tests.catalog.test_admin import _form_data
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
@@ -398,3 +401,16 @@ def test_a_warm_product_page_keeps_its_descriptions(client, kettle):
     assert description[1].startswith("A kettle of beaten copper.")
     assert len(description[1]) == 155
     assert '<meta property="og:description" content="A kettle of beaten copper.' in warm
+
+
+@pytest.mark.parametrize("url", API)
+def test_a_warm_api_read_answers_the_json_it_stored(client, kettle, url):
+    cold = client.get(url)
+    hits = core_cache.STATS["hit"]
+    warm = client.get(url)
+    assert core_cache.STATS["hit"] > hits
+    assert warm.content == cold.content
+    assert warm["Content-Type"] == "application/json"
+    assert "copper-kettle" in warm.content.decode()
+    # Stored rendered: a hit is not decoded and encoded again.
+    assert isinstance(cache.get(catalog_key(API_KIND, url)), bytes)

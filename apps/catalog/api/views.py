@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +13,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -26,13 +24,11 @@ from apps.catalog.api.serializers import (
     ProductDetailSerializer,
     ProductListSerializer,
 )
-from apps.catalog.cache import catalog_key
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.forms import ProductFilterForm
-from apps.catalog.http import conditional_api, public
+from apps.catalog.http import cached_api_read, conditional_api
 from apps.catalog.models import Category, Product
 from apps.core.api import ErrorSerializer
-from apps.core.cache import cached
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No active product with this slug.")
 BAD_REQUEST = OpenApiResponse(
@@ -109,11 +105,9 @@ class CategoryViewSet(viewsets.GenericViewSet[Category]):
     def list(self, request: Request) -> Response:
         if (not_modified := conditional_api(request)) is not None:
             return not_modified
-        data = cached(
-            catalog_key("api", request.get_full_path()),
-            lambda: _plain(self.get_serializer(_nest(selectors.category_tree()), many=True).data),
+        return cached_api_read(
+            request, lambda: self.get_serializer(_nest(selectors.category_tree()), many=True).data
         )
-        return public(Response(data), request)
 
 
 MONEY = {"type": "number", "format": "decimal", "minimum": 0, "multipleOf": 0.01}
@@ -210,11 +204,9 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if (not_modified := conditional_api(request)) is not None:
             return not_modified
-        data = cached(
-            catalog_key("api", request.get_full_path()),
-            lambda: _plain(super(ProductViewSet, self).list(request, *args, **kwargs).data),
+        return cached_api_read(
+            request, lambda: super(ProductViewSet, self).list(request, *args, **kwargs).data
         )
-        return public(Response(data), request)
 
     @extend_schema(
         summary="Product",
@@ -229,13 +221,6 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if (not_modified := conditional_api(request)) is not None:
             return not_modified
-        data = cached(
-            catalog_key("api", request.get_full_path()),
-            lambda: _plain(super(ProductViewSet, self).retrieve(request, *args, **kwargs).data),
+        return cached_api_read(
+            request, lambda: super(ProductViewSet, self).retrieve(request, *args, **kwargs).data
         )
-        return public(Response(data), request)
-
-
-def _plain(data: Any) -> Any:
-    """Serializer output as plain dicts and lists, small to pickle into the cache."""
-    return json.loads(JSONRenderer().render(data))

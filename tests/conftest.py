@@ -81,6 +81,22 @@ def _cache_clear() -> None:
 
 
 @pytest.fixture
+def redis_down(settings) -> None:
+    """The default cache on a closed port, configured as in production (errors ignored)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 0.2,
+                "SOCKET_TIMEOUT": 0.2,
+                "IGNORE_EXCEPTIONS": True,
+            },
+        }
+    }
+
+
+@pytest.fixture
 def password() -> str:
     return PASSWORD
 

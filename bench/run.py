@@ -360,9 +360,12 @@ def prepare_database(config: Config) -> dict[str, Any]:
     else:
         log(f"{config.database} already holds {seeded:,} products: not seeding")
     manage(config, "seed_shipping_methods")
-    # Planner statistics, as autovacuum keeps them in production: without them, right
-    # after seeding, the listing's cover-image query scans the whole image table.
-    psql("ANALYZE", config.database)
+    # Planner statistics and the visibility map, as autovacuum keeps them in production
+    # (it is off on some machines: this one's PostgreSQL had never vacuumed the variants).
+    # Without statistics the listing's cover-image query scans the whole image table;
+    # without the visibility map no index-only scan pays off, and a category's option
+    # facets become a scan of every variant.
+    psql("VACUUM (ANALYZE)", config.database)
     return {"seed_seconds": seed_seconds}
 
 
@@ -1150,8 +1153,9 @@ def write_report(
         "Secure cookies; everything else as in production) |",
         f"| Services | PostgreSQL database `{config.database}` ({context['products']:,} "
         f"products, {context['variants']:,} variants, {context['categories']} categories with "
-        f"products), Redis db {REDIS_DB} for cache, sessions, throttles and the broker "
-        "(flushed before the run) |",
+        f"products; `VACUUM (ANALYZE)` before the run, as autovacuum keeps it in production), "
+        f"Redis db {REDIS_DB} for cache, sessions, throttles and the broker (flushed before "
+        "the run) |",
         f"| Catalog cache | CATALOG_CACHE=true on port {config.port}; the cold scenarios use a "
         f"second server on port {config.cold_port} with CATALOG_CACHE=false |",
         "| Rate limits (**raised for the run**) | "

@@ -334,9 +334,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The purges do housekeeping that requests used to do on every call (deleting
+# Idempotency-Key records past retention, expired API tokens); hourly is plenty, as a
+# request ignores what has expired whether or not it was deleted yet.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-unpaid-orders": {"task": "apps.orders.tasks.expire_unpaid_orders", "schedule": 60.0},
     "sweep-notifications": {"task": "apps.orders.tasks.sweep_notifications", "schedule": 60.0},
+    "purge-idempotency-records": {
+        "task": "apps.core.tasks.purge_idempotency_records",
+        "schedule": 60 * 60.0,
+    },
+    "purge-expired-tokens": {
+        "task": "apps.accounts.tasks.purge_expired_tokens",
+        "schedule": 60 * 60.0,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

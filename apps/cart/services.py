@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from apps.accounts.models import User
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import Variant
-from apps.catalog.selectors import visible_category_paths
+from apps.catalog.selectors import buyable_variants
 from apps.core.errors import ApplicationError
 
 
@@ -25,14 +25,8 @@ def _buyable_variant(variant_id: object) -> Variant:
         pk = int(str(variant_id))
     except ValueError:
         pk = 0
-    variant = (
-        Variant.objects.select_related("product")
-        .filter(pk=pk, is_active=True, product__is_active=True)
-        .first()
-    )
-    # The category's visibility is checked against the (cached) category tree in Python,
-    # as product_get does, rather than with an IN list of every visible category in the SQL.
-    if variant is None or variant.product.category_id not in visible_category_paths():
+    variant = buyable_variants(ids=[pk]).get(pk)
+    if variant is None:
         raise CartError(
             "That product is not available.", fields={"variant": ["That product is not available."]}
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -167,6 +168,21 @@ def visible_products(*, paths: dict[int, str] | None = None) -> QuerySet[Product
     """Products a shopper may see: active, in a visible category (whole branch active)."""
     paths = visible_category_paths() if paths is None else paths
     return Product.objects.filter(is_active=True, category_id__in=list(paths))
+
+
+def buyable_variants(*, ids: Iterable[int]) -> dict[int, Variant]:
+    """The variants among `ids` a shopper may buy, by id, with their products: active, of
+    an active product in a visible category (whole branch active).
+
+    The cart and checkout read through this, so they cannot disagree on what is for sale.
+    The category is checked in Python against the cached tree, as product_get does, rather
+    than with an IN list of every visible category in the SQL.
+    """
+    paths = visible_category_paths()
+    variants = Variant.objects.select_related("product").filter(
+        pk__in=list(ids), is_active=True, product__is_active=True
+    )
+    return {variant.pk: variant for variant in variants if variant.product.category_id in paths}
 
 
 def product_list(

@@ -18,7 +18,7 @@ from apps.cart.models import Cart
 from apps.cart.services import cart_clear
 from apps.catalog.choices import StockReason
 from apps.catalog.models import Variant
-from apps.catalog.selectors import visible_category_paths
+from apps.catalog.selectors import buyable_variants
 from apps.catalog.services import InsufficientStock, stock_adjust
 from apps.checkout.models import ShippingMethod
 from apps.checkout.pricing import ZERO, order_totals, totals
@@ -153,16 +153,7 @@ def _order_place(
         )
     number = order_number_generate()
     # Prices of the moment the order is placed; the stock is claimed last (see below).
-    # Visible: active, of an active product in a visible category (checked in Python
-    # against the cached category tree, as the cart does).
-    visible = visible_category_paths()
-    variants = {
-        v.pk: v
-        for v in Variant.objects.select_related("product").filter(
-            pk__in=[pk for pk, _ in lines], is_active=True, product__is_active=True
-        )
-        if v.product.category_id in visible
-    }
+    variants = buyable_variants(ids=[pk for pk, _ in lines])
     for variant_id, _ in lines:
         if variant_id not in variants:
             title = (

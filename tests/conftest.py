@@ -81,6 +81,12 @@ def _cache_clear() -> None:
 
 
 @pytest.fixture
+def no_cache(settings) -> None:
+    """Query budgets count real work: no cache may hide it."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+@pytest.fixture
 def redis_down(settings) -> None:
     """The default cache on a closed port, configured as in production (errors ignored)."""
     settings.CACHES = {

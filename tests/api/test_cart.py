@@ -274,11 +274,6 @@ def test_the_browser_session_can_use_the_cart_api_with_its_csrf_token(shopper, v
 CART_QUERIES = 4
 
 
-@pytest.fixture
-def no_cache(settings) -> None:
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-
-
 @pytest.mark.parametrize("count", [2, 20])
 def test_reading_the_cart_runs_a_constant_number_of_queries(
     no_cache, django_assert_num_queries, count

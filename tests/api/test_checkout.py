@@ -415,11 +415,6 @@ def test_the_answer_is_the_order_exactly_as_the_api_shows_it_afterwards(
 CHECKOUT_QUERIES = 25
 
 
-@pytest.fixture
-def no_cache(settings) -> None:
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-
-
 def test_placing_an_order_runs_a_fixed_number_of_queries(
     no_cache, django_assert_num_queries, api, shopper, variant, shipping
 ):

@@ -346,11 +346,6 @@ def _address(user: User) -> int:
 LIST_QUERIES = 3
 
 
-@pytest.fixture
-def no_cache(settings) -> None:
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-
-
 @pytest.mark.parametrize("count", [2, 20])
 def test_the_order_list_runs_a_constant_number_of_queries(
     no_cache, django_assert_num_queries, count

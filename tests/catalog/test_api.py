@@ -34,12 +34,6 @@ def _media_in_tmp(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def no_cache(settings) -> None:
-    """Query budgets count real work: whatever caching comes later must not hide it."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-
-
 def _product(
     title: str,
     price: str = "10.00",

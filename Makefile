@@ -13,7 +13,7 @@ export VAR_DIR ?= $(CURDIR)/var
 help:
 	@echo "make run     set up and serve the shop with demo data on http://127.0.0.1:8000"
 	@echo "make test    install dev requirements and run the test suite"
-	@echo "make lint    ruff (lint + format check) and mypy"
+	@echo "make lint    ruff (lint + format check), mypy and the import layers (import-linter)"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -41,7 +41,7 @@ install-dev: $(VENV)/.installed-dev
 		|| echo "DEMO_STAFF_PASSWORD=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(12))')" >> .env
 
 setup: install .env
-	@mkdir -p $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed $(VAR_DIR)/mail
+	@mkdir -p $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed $(VAR_DIR)/broker/control $(VAR_DIR)/mail
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py ensure_demo_staff
@@ -66,6 +66,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy apps config
+	$(BIN)/lint-imports --no-cache
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE)]  # the project, and bench/run.py beside this
+sys.path[:0] = [str(HERE.parent), str(HERE)]  # the project, and bench/settings.py beside this
 
-from run import Config, django_env  # noqa: E402
+from settings import Config, django_env  # noqa: E402
 
 COST_REDIS_DB = 11  # not the benchmark's: a run of `make bench` flushes that one
 

@@ -4,7 +4,7 @@
     python bench/prepare.py verify  --summary FILE --since EPOCH   flash-sale outcome
     python bench/prepare.py queries --out DIR   SQL queries per page, cache on or off
 
-Every command prints one JSON object on its last line of stdout; bench/run.py reads it.
+Every command prints one JSON object on its last line of stdout; bench/dataprep.py reads it.
 Random choices use a fixed seed (BENCH_SEED), so two runs request the same URLs.
 """
 
@@ -46,8 +46,8 @@ from apps.catalog.services import (  # noqa: E402
     product_set_active,
     stock_adjust,
 )
-from apps.checkout.models import ShippingMethod  # noqa: E402
 from apps.orders.models import Notification, Order, OrderLine  # noqa: E402
+from apps.pricing.models import ShippingMethod  # noqa: E402
 
 BUYER_DOMAIN = "bench.invalid"
 FLASH_SLUG_PREFIX = "bench-flash-sale-"

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "apps.core",
+    "apps.pricing",
     "apps.accounts",
     "apps.catalog",
     "apps.cart",
@@ -121,6 +122,15 @@ TEMPLATES = [
             ],
         },
     },
+]
+
+# What makes a catalog page personal to one visitor (apps.core.visitor): a page's ETag
+# covers every part, and a part answering None (a message waiting) makes it unreusable.
+VISITOR_STATE = [
+    "apps.core.visitor.pending_messages",
+    "apps.core.visitor.signed_in_user",
+    "apps.core.visitor.csrf_cookie",
+    "apps.cart.http.cart_state",
 ]
 
 # --- Database -----------------------------------------------------------------------
@@ -298,12 +308,14 @@ if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     # Every process that publishes or consumes needs the folders; creating them here
     # means no start-up order (web before worker, or a fresh VAR_DIR) can lose a task.
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu's default is ./control, a folder in whatever directory a process starts in.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:

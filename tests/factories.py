@@ -9,7 +9,7 @@ import factory
 from apps.accounts.models import Address, User
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import Category, Product, ProductImage, Variant
-from apps.checkout.models import ShippingMethod
+from apps.pricing.models import ShippingMethod
 from apps.vouchers.models import Voucher
 
 

@@ -107,7 +107,5 @@ def password_reset_request(*, email: str) -> None:
     Says nothing about whether the address is known: the page looks the same either way,
     so it cannot be used to find out who shops here.
     """
-    from apps.accounts.tasks import send_password_reset_email
-
     for user_id in active_users_for_email(email=email).values_list("pk", flat=True):
-        enqueue_on_commit(send_password_reset_email, user_id)
+        enqueue_on_commit("apps.accounts.tasks.send_password_reset_email", user_id)

@@ -50,3 +50,12 @@ def remember_cart(request: HttpRequest, response: HttpResponseBase) -> None:
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
+
+
+def cart_state(request: HttpRequest) -> str:
+    """The cart's part of a personal page (apps.core.visitor): which cart, and when it changed."""
+    if not (request.user.is_authenticated or COOKIE_NAME in request.COOKIES):
+        return ""
+    cart = cart_for_request(request)
+    stamp = cart.updated_at.isoformat() if cart else ""
+    return f"{request.COOKIES.get(COOKIE_NAME, '')}|{stamp}"

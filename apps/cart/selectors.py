@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Sum
 
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import ProductImage
-from apps.checkout.pricing import Totals, line_total, totals
+from apps.pricing.money import Totals, line_total, totals
 
 
 @dataclass(frozen=True)

@@ -11,39 +11,24 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from apps.cart.http import COOKIE_NAME as CART_COOKIE
 from apps.catalog.cache import catalog_entry, catalog_key, catalog_prefetch, catalog_version
 from apps.core.cache import cached, digest
+from apps.core.visitor import visitor_state
 
 View = Callable[..., HttpResponseBase]
 
 
 def _page_etag(request: HttpRequest) -> str | None:
-    """What a page depends on: the catalog, the URL, and this visitor's own header.
+    """What a page depends on: the catalog, the URL, and this visitor's own state.
 
-    None when a flash message is waiting: it is shown once, so that response must not be
-    reused. The visitor's parts (user, CSRF cookie, cart cookie) keep one shopper's ETag
-    from ever matching another's page.
+    None when the visitor's state says the response must not be reused (a flash message
+    waits). The visitor's parts (apps.core.visitor) keep one shopper's ETag from ever
+    matching another's page.
     """
-    if "messages" in request.COOKIES or request.session.get("_messages"):
+    state = visitor_state(request)
+    if state is None:
         return None
-    return digest(
-        catalog_version(),
-        request.get_full_path(),
-        getattr(request.user, "pk", None),
-        request.COOKIES.get("csrftoken", ""),
-        request.COOKIES.get(CART_COOKIE, ""),
-        _cart_stamp(request),
-    )
-
-
-def _cart_stamp(request: HttpRequest) -> str:
-    if not (request.user.is_authenticated or CART_COOKIE in request.COOKIES):
-        return ""
-    from apps.cart.http import cart_for_request
-
-    cart = cart_for_request(request)
-    return cart.updated_at.isoformat() if cart else ""
+    return digest(catalog_version(), request.get_full_path(), *state)
 
 
 Entries = Callable[..., list[str]]

@@ -164,6 +164,4 @@ def product_move_to_category(*, product_ids: Iterable[int], category: Category) 
 
 def product_image_renditions_request(*, image: ProductImage) -> None:
     """Asks the worker to (re)make an image's listing and detail renditions."""
-    from apps.catalog.tasks import make_image_renditions
-
-    enqueue_on_commit(make_image_renditions, image.pk)
+    enqueue_on_commit("apps.catalog.tasks.make_image_renditions", image.pk)

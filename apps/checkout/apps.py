@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 
 class CheckoutConfig(AppConfig):
-    """Shipping methods, money math and the checkout flow that turns a cart into an order."""
+    """The checkout flow that turns a cart into an order and pays for it (pages and API)."""
 
     name = "apps.checkout"
     label = "checkout"

@@ -13,9 +13,9 @@ from django_countries import countries
 
 from apps.accounts.models import Address
 from apps.catalog.templatetags.catalog_tags import money as money_label
-from apps.checkout.models import ShippingMethod
-from apps.checkout.pricing import shipping_price
 from apps.payments.gateways.base import CardDetails
+from apps.pricing.models import ShippingMethod
+from apps.pricing.money import shipping_price
 
 NEW_ADDRESS = "new"
 ADDRESS_FIELDS = (

@@ -25,8 +25,6 @@ from apps.cart.forms import VoucherForm
 from apps.cart.http import cart_for_request
 from apps.cart.selectors import CartSummary, cart_summary
 from apps.checkout.forms import CardForm, CheckoutDetailsForm, PlaceOrderForm
-from apps.checkout.models import ShippingMethod
-from apps.checkout.pricing import Totals, order_totals
 from apps.orders import selectors as order_selectors
 from apps.orders.choices import OrderStatus
 from apps.orders.models import Order
@@ -35,6 +33,8 @@ from apps.orders.views import GUEST_SESSION_KEY, remember_guest_order
 from apps.payments.gateways import get_gateway
 from apps.payments.models import PaymentStatus
 from apps.payments.services import OrderNotPayable, PaymentDeclined, order_pay
+from apps.pricing.models import ShippingMethod
+from apps.pricing.money import Totals, order_totals
 from apps.vouchers.services import VoucherInvalid
 
 DETAILS_SESSION_KEY = "checkout"

@@ -6,15 +6,18 @@ import logging
 from functools import partial
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Send `task` once the surrounding transaction commits (at once outside one).
+def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
+    """Send `task` (a task, or its registered name) once the transaction commits.
+
+    Services name their app's tasks rather than import them: the tasks call the services,
+    so an import would make the two modules need each other.
 
     A task sent before commit can run before its rows are visible, or after a rollback
     they never existed. A broker outage at that moment is logged, not raised: the
@@ -24,9 +27,12 @@ def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(partial(_send, task, args, kwargs))
 
 
-def _send(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+def _send(task: Task | str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    name = task if isinstance(task, str) else task.name
     try:
-        task.apply_async(args=args, kwargs=kwargs)
+        # A signature of a registered task is sent through that task's own apply_async,
+        # so eager mode and the task's options apply as they do to the task itself.
+        current_app.signature(name, args=args, kwargs=kwargs).apply_async()
     except (OperationalError, OSError):
         # OSError: the embedded filesystem broker's folder missing or unwritable.
-        logger.exception("Broker unreachable; task %s was not enqueued", task.name)
+        logger.exception("Broker unreachable; task %s was not enqueued", name)

@@ -7,9 +7,9 @@ from django.db import models
 from django.urls import reverse
 
 from apps.catalog.models import Variant
-from apps.checkout.models import ShippingMethod
 from apps.core.models import TimeStampedModel
 from apps.orders.choices import NotificationKind, OrderStatus
+from apps.pricing.models import ShippingMethod
 
 
 class Order(TimeStampedModel):

@@ -20,12 +20,12 @@ from apps.catalog.choices import StockReason
 from apps.catalog.models import Variant
 from apps.catalog.selectors import buyable_variants
 from apps.catalog.services import InsufficientStock, stock_adjust
-from apps.checkout.models import ShippingMethod
-from apps.checkout.pricing import ZERO, order_totals, totals
 from apps.core.errors import ApplicationError, Conflict
 from apps.core.queue import enqueue_on_commit
 from apps.orders.choices import NotificationKind, OrderStatus
 from apps.orders.models import Notification, Order, OrderEvent, OrderLine
+from apps.pricing.models import ShippingMethod
+from apps.pricing.money import ZERO, order_totals, totals
 from apps.vouchers.services import (
     customer_key,
     voucher_check,
@@ -216,7 +216,9 @@ def _order_place(
         ]
     )
     if cart.voucher_code:
-        voucher_redeem(code=cart.voucher_code, order=order, goods_total=goods, customer=customer)
+        voucher_redeem(
+            code=cart.voucher_code, order_id=order.pk, goods_total=goods, customer=customer
+        )
     event = OrderEvent.objects.create(
         order=order, to_status=order.status, actor=user, note="Order placed"
     )
@@ -300,7 +302,7 @@ def order_transition(
 
 def _stock_return(order: Order, *, note: str) -> None:
     """Gives back what a cancelled order held: its stock and its voucher use."""
-    voucher_release(order=order)
+    voucher_release(order_id=order.pk)
     for line in order.lines.exclude(variant=None).order_by("variant_id"):
         assert line.variant_id is not None  # noqa: S101 - excluded above; narrows the type
         stock_adjust(
@@ -405,8 +407,6 @@ def order_mark_delivered(*, order: Order, actor: User | None = None) -> Order:
 
 def notification_queue(*, order: Order, kind: str) -> Notification:
     """Records an e-mail owed to the customer and sends it after commit (outbox)."""
-    from apps.orders.tasks import send_notification
-
     notification = Notification.objects.create(order=order, kind=kind)
-    enqueue_on_commit(send_notification, notification.pk)
+    enqueue_on_commit("apps.orders.tasks.send_notification", notification.pk)
     return notification

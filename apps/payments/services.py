@@ -11,7 +11,6 @@ from django.db.models import F
 from apps.accounts.models import User
 from apps.catalog.choices import StockReason
 from apps.catalog.services import stock_adjust
-from apps.checkout.pricing import money
 from apps.core.errors import ApplicationError, Conflict
 from apps.orders.choices import NotificationKind, OrderStatus
 from apps.orders.models import Order, OrderEvent, OrderLine
@@ -24,6 +23,7 @@ from apps.orders.services import (
 from apps.payments.gateways import get_gateway
 from apps.payments.gateways.base import CardDetails, ChargeStatus
 from apps.payments.models import Payment, PaymentStatus, Refund
+from apps.pricing.money import money
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.core.models import TimeStampedModel
-from apps.orders.models import Order
 
 
 class VoucherKind(models.TextChoices):
@@ -68,7 +67,9 @@ class VoucherRedemption(models.Model):
     """One use of a voucher by one order; released (not deleted) when the order is cancelled."""
 
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="redemptions")
-    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="voucher_redemption")
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.CASCADE, related_name="voucher_redemption"
+    )
     # "user:<id>" for signed-in shoppers, "email:<address>" for guests.
     customer_key = models.CharField(max_length=260)
     once_per_customer = models.BooleanField(default=False)

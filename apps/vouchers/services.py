@@ -9,9 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.checkout.pricing import money
 from apps.core.errors import ApplicationError
-from apps.orders.models import Order
+from apps.pricing.money import money
 from apps.vouchers.models import Voucher, VoucherKind, VoucherRedemption
 
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -75,9 +74,9 @@ def voucher_check(*, code: str, goods_total: Decimal, customer: str | None = Non
 
 
 def voucher_redeem(
-    *, code: str, order: Order, goods_total: Decimal, customer: str
+    *, code: str, order_id: int, goods_total: Decimal, customer: str
 ) -> VoucherRedemption:
-    """Takes one use of the voucher for `order`, inside the order's transaction.
+    """Takes one use of the voucher for the order, inside the order's transaction.
 
     The use is claimed by a conditional UPDATE (`times_used < usage_limit`), so with
     20 simultaneous checkouts and 5 uses left exactly 5 succeed; once-per-customer is a
@@ -95,7 +94,7 @@ def voucher_redeem(
         with transaction.atomic():
             return VoucherRedemption.objects.create(
                 voucher=voucher,
-                order=order,
+                order_id=order_id,
                 customer_key=customer,
                 once_per_customer=voucher.once_per_customer,
                 amount=voucher_discount(voucher=voucher, goods_total=goods_total),
@@ -104,10 +103,12 @@ def voucher_redeem(
         raise VoucherInvalid("You have already used that voucher.") from error
 
 
-def voucher_release(*, order: Order) -> bool:
+def voucher_release(*, order_id: int) -> bool:
     """Gives the order's voucher use back; True only the first time (exactly once)."""
     with transaction.atomic():
-        redemption = VoucherRedemption.objects.filter(order=order, released_at__isnull=True).first()
+        redemption = VoucherRedemption.objects.filter(
+            order_id=order_id, released_at__isnull=True
+        ).first()
         if redemption is None:
             return False
         released = VoucherRedemption.objects.filter(

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from apps.catalog.models import Variant
-from apps.checkout.models import ShippingMethod
+from apps.pricing.models import ShippingMethod
 from tests.api.support import token_client
 from tests.factories import ShippingMethodFactory, VariantFactory
 

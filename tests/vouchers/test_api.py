@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 from apps.accounts.models import User
 from apps.cart.models import Cart
 from apps.catalog.models import Variant
-from apps.checkout.models import ShippingMethod
 from apps.orders import services as orders
 from apps.orders.models import Order
+from apps.pricing.models import ShippingMethod
 from apps.vouchers.models import Voucher, VoucherRedemption
 from tests.api.support import assert_error, assert_matches_schema, token_client
 from tests.factories import (

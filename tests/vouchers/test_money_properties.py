@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apps.checkout.pricing import CENT, money, shipping_price, totals
+from apps.pricing.money import CENT, money, shipping_price, totals
 
 prices = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("9999.99"), places=2)
 quantities = st.integers(min_value=1, max_value=10)

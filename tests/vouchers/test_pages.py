@@ -15,10 +15,10 @@ from django.utils.html import escape
 from apps.accounts.models import User
 from apps.cart.models import Cart
 from apps.catalog.models import Variant
-from apps.checkout.models import ShippingMethod
 from apps.orders import services as orders
 from apps.orders.models import Order
 from apps.payments.gateways.simulated import SUCCESS_CARD
+from apps.pricing.models import ShippingMethod
 from apps.vouchers.models import Voucher, VoucherRedemption
 from tests.factories import (
     CartFactory,

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import Address
 from apps.accounts.selectors import address_list
-from apps.checkout.models import ShippingMethod
+from apps.pricing.models import ShippingMethod
 
 
 class ShippingMethodSerializer(serializers.ModelSerializer[ShippingMethod]):

@@ -15,12 +15,12 @@ from rest_framework.views import APIView
 from apps.accounts.models import Address, User
 from apps.cart.api.views import request_cart
 from apps.checkout.api.serializers import CheckoutSerializer, ShippingMethodSerializer
-from apps.checkout.models import ShippingMethod
 from apps.core.api import IDEMPOTENCY_PARAMETERS, ErrorSerializer, idempotent
 from apps.core.throttling import ScopedRateThrottle
 from apps.orders.api.serializers import OrderDetailSerializer
 from apps.orders.models import Order
 from apps.orders.services import ShippingAddress, order_place
+from apps.pricing.models import ShippingMethod
 
 
 class ShippingMethodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ShippingMethod]):

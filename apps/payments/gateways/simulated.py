@@ -56,8 +56,11 @@ class SimulatedCardGateway:
     def pending_recorded(self, *, charge_reference: str, amount: Decimal, currency: str) -> None:
         """Plays the bank: confirms the charge by a signed webhook after the shop commits."""
         from apps.core.queue import enqueue_on_commit
-        from apps.payments.tasks import deliver_simulated_webhook
 
         enqueue_on_commit(
-            deliver_simulated_webhook, charge_reference, "charge.succeeded", str(amount), currency
+            "apps.payments.tasks.deliver_simulated_webhook",
+            charge_reference,
+            "charge.succeeded",
+            str(amount),
+            currency,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from apps.checkout.models import ShippingMethod
+from apps.pricing.models import ShippingMethod
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from apps.checkout.models import ShippingMethod
+from apps.pricing.models import ShippingMethod
 
 DEFAULTS = [
     {

@@ -1,10 +1,10 @@
-"""Staff screens for checkout settings: the shipping methods offered to shoppers."""
+"""Staff screens for the shipping methods offered to shoppers."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.checkout.models import ShippingMethod
+from apps.pricing.models import ShippingMethod
 
 
 @admin.register(ShippingMethod)

@@ -1,4 +1,4 @@
-"""All money math: one rounding rule, one tax rule, used by cart, checkout and orders."""
+"""All money math: one rounding rule and one tax rule, for every app that prices things."""
 
 from __future__ import annotations
 

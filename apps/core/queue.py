@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from importlib import import_module
 from typing import Any
 
 from celery import Task, current_app
@@ -30,9 +31,19 @@ def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
 def _send(task: Task | str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     name = task if isinstance(task, str) else task.name
     try:
-        # A signature of a registered task is sent through that task's own apply_async,
-        # so eager mode and the task's options apply as they do to the task itself.
-        current_app.signature(name, args=args, kwargs=kwargs).apply_async()
+        _registered(task).apply_async(args=args, kwargs=kwargs)
     except (OperationalError, OSError):
         # OSError: the embedded filesystem broker's folder missing or unwritable.
         logger.exception("Broker unreachable; task %s was not enqueued", name)
+
+
+def _registered(task: Task | str) -> Task:
+    """The task itself, for a name too: sent through its own apply_async, its options and
+    eager mode apply as they do to the task (`send_task` by name would skip both)."""
+    if not isinstance(task, str):
+        return task
+    if task not in current_app.tasks:
+        # A web process imports task modules only when asked: the name is the task's
+        # module and function (Celery's default naming), so importing the module registers it.
+        import_module(task.rpartition(".")[0])
+    return current_app.tasks[task]

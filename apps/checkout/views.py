@@ -201,7 +201,13 @@ def checkout_pay(request: HttpRequest, number: str) -> HttpResponseBase:
 def checkout_done(request: HttpRequest, number: str) -> HttpResponseBase:
     order = _owned_order(request, number)
     # A payment the bank is still confirming (it arrives by webhook): wait on this page.
-    awaiting = order.is_payable and order.payments.filter(status=PaymentStatus.PENDING).exists()
+    # So is a charge still being made (a second tab, a double click).
+    awaiting = (
+        order.is_payable
+        and order.payments.filter(
+            status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSING]
+        ).exists()
+    )
     if order.is_payable and not awaiting:
         return redirect("checkout:pay", number=order.number)
     if order.status == OrderStatus.CANCELLED:

@@ -12,6 +12,8 @@ from apps.orders.models import Order
 
 
 class PaymentStatus(models.TextChoices):
+    # Claimed before the gateway is asked, so a second attempt finds it (one in flight).
+    PROCESSING = "processing", "Being charged"
     CAPTURED = "captured", "Captured"
     DECLINED = "declined", "Declined"
     PENDING = "pending", "Pending confirmation"
@@ -41,6 +43,14 @@ class Payment(TimeStampedModel):
                 condition=models.Q(refunded_amount__gte=0)
                 & models.Q(refunded_amount__lte=models.F("amount")),
                 name="payment_refund_within_amount",
+            ),
+            # At most one attempt in flight per order, decided by the database, so it
+            # holds across app hosts; order_pay also locks the order row to check for a
+            # captured one.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status__in=["processing", "pending"]),
+                name="payment_one_in_flight_per_order",
             ),
         ]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.choices import StockReason
@@ -51,56 +52,99 @@ class OrderNotPayable(Conflict):
 def order_pay(*, order: Order, card: CardDetails, actor: User | None = None) -> Payment:
     """Charges the card for the order's total and marks the order paid.
 
-    The gateway call happens outside any transaction (it is slow and cannot be rolled
-    back). If the order was cancelled while the card was being charged (the expiry job
-    won the race), the charge is refunded at once and the shopper is told.
+    At most one charge ever reaches the gateway per order: the attempt is claimed in the
+    database first (`_attempt_claim`), so a double click, a retrying app or a second app
+    host gets a 409 instead of a second charge. The gateway call happens outside any
+    transaction (it is slow and cannot be rolled back). If the order was cancelled while
+    the card was being charged (the expiry job won the race), the charge is refunded at
+    once and the shopper is told.
     """
-    if not order.is_payable:
-        raise OrderNotPayable(f"Order {order.number} is {order.get_status_display().lower()}.")
-    if order.payments.filter(status=PaymentStatus.PENDING).exists():
-        raise OrderNotPayable(
-            f"A payment for order {order.number} is being confirmed by your bank; "
-            "please wait a moment before trying again."
-        )
     gateway = get_gateway()
-    result = gateway.charge(
-        amount=order.total, currency=order.currency, card=card, reference=order.number
-    )
+    attempt = _attempt_claim(order=order, gateway=gateway.name)
+    try:
+        result = gateway.charge(
+            amount=attempt.amount, currency=order.currency, card=card, reference=order.number
+        )
+    except BaseException:
+        # No answer from the gateway: the attempt must not block the order for good.
+        Payment.objects.filter(pk=attempt.pk, status=PaymentStatus.PROCESSING).update(
+            status=PaymentStatus.FAILED, message="The payment gateway did not answer"
+        )
+        raise
     with transaction.atomic():
-        payment = Payment.objects.create(
-            order=order,
-            gateway=gateway.name,
+        Payment.objects.filter(pk=attempt.pk).update(
             reference=result.reference,
-            amount=order.total,
             status=_PAYMENT_STATUS[result.status],
             card_brand=result.brand,
             card_last4=result.last4,
             message=result.message,
+            updated_at=timezone.now(),
         )
         if result.status == ChargeStatus.PENDING:
             gateway.pending_recorded(
-                charge_reference=result.reference, amount=order.total, currency=order.currency
+                charge_reference=result.reference, amount=attempt.amount, currency=order.currency
             )
+    attempt.refresh_from_db()
     if result.status == ChargeStatus.PENDING:
-        return payment  # the gateway confirms by webhook (apps.payments.webhooks)
+        return attempt  # the gateway confirms by webhook (apps.payments.webhooks)
     if result.status != ChargeStatus.CAPTURED:
         raise PaymentDeclined(result.message or "The payment was declined.")
     if not order_mark_paid(order=order, actor=actor, note=f"Paid by card ending {result.last4}"):
         refund = gateway.refund(
-            charge_reference=result.reference, amount=order.total, currency=order.currency
+            charge_reference=result.reference, amount=attempt.amount, currency=order.currency
         )
         with transaction.atomic():
-            Payment.objects.filter(pk=payment.pk).update(
+            Payment.objects.filter(pk=attempt.pk).update(
                 status=PaymentStatus.REFUNDED if refund.succeeded else PaymentStatus.FAILED,
                 message="Order was no longer payable; charge refunded",
             )
-        logger.warning("Payment %s for non-payable order %s refunded", payment.pk, order.number)
+        logger.warning("Payment %s for non-payable order %s refunded", attempt.pk, order.number)
         raise OrderNotPayable(
             f"Order {order.number} was cancelled before your payment arrived. "
             "The charge has been refunded."
         )
-    payment.refresh_from_db()
-    return payment
+    attempt.refresh_from_db()
+    return attempt
+
+
+@transaction.atomic
+def _attempt_claim(*, order: Order, gateway: str) -> Payment:
+    """Records the attempt before the gateway is asked; refuses if one is in flight or paid.
+
+    The order row is locked, so two attempts decide one after the other: the second sees
+    the first's row (in flight, or captured before the order is marked paid). The partial
+    unique index on in-flight attempts is the last guard, as the CHECK is for stock.
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if not locked.is_payable:
+        raise OrderNotPayable(f"Order {locked.number} is {locked.get_status_display().lower()}.")
+    attempts = set(locked.payments.values_list("status", flat=True))
+    if PaymentStatus.CAPTURED in attempts:
+        raise OrderNotPayable(f"Order {locked.number} is paid already.")
+    if PaymentStatus.PENDING in attempts:
+        raise OrderNotPayable(
+            f"A payment for order {locked.number} is being confirmed by your bank; "
+            "please wait a moment before trying again."
+        )
+    if PaymentStatus.PROCESSING in attempts:
+        raise _in_progress(locked)
+    try:
+        with transaction.atomic():
+            return Payment.objects.create(
+                order=locked,
+                gateway=gateway,
+                amount=locked.total,
+                status=PaymentStatus.PROCESSING,
+            )
+    except IntegrityError as error:
+        raise _in_progress(locked) from error
+
+
+def _in_progress(order: Order) -> OrderNotPayable:
+    return OrderNotPayable(
+        f"A payment for order {order.number} is already in progress; "
+        "please wait a moment before trying again."
+    )
 
 
 class RefundNotPossible(ApplicationError):

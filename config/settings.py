@@ -61,7 +61,7 @@ PAYMENT_WEBHOOK_SECRET = env.str(
 PAYMENT_WEBHOOK_URL = env.str("PAYMENT_WEBHOOK_URL", default=f"{SITE_URL}/api/v1/payments/webhook/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.accounts.apps.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

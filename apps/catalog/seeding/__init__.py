@@ -1,0 +1,1 @@
+"""The deterministic demo catalog behind `seed_catalog`: `generate` draws it, `write` stores it."""

@@ -26,7 +26,7 @@ from apps.cart.http import cart_for_request
 from apps.cart.selectors import CartSummary, cart_summary
 from apps.checkout.forms import CardForm, CheckoutDetailsForm, PlaceOrderForm
 from apps.orders import selectors as order_selectors
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import OrderPaymentStatus
 from apps.orders.models import Order
 from apps.orders.services import CheckoutError, OutOfStock, ShippingAddress, order_place
 from apps.orders.views import GUEST_SESSION_KEY, remember_guest_order
@@ -202,15 +202,12 @@ def checkout_done(request: HttpRequest, number: str) -> HttpResponseBase:
     order = _owned_order(request, number)
     # A payment the bank is still confirming (it arrives by webhook): wait on this page.
     # So is a charge still being made (a second tab, a double click).
-    awaiting = (
-        order.is_payable
-        and order.payments.filter(
-            status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSING]
-        ).exists()
+    awaiting = order.payment_status == OrderPaymentStatus.PENDING or (
+        order.is_payable and order.payments.filter(status=PaymentStatus.PROCESSING).exists()
     )
     if order.is_payable and not awaiting:
         return redirect("checkout:pay", number=order.number)
-    if order.status == OrderStatus.CANCELLED:
+    if order.is_cancelled:
         return redirect(order)
     return render(
         request,
@@ -322,7 +319,7 @@ def _owned_order(request: HttpRequest, number: str) -> Order:
 
 
 def _after_payment(request: HttpRequest, order: Order) -> HttpResponseBase:
-    if order.status == OrderStatus.CANCELLED:
+    if order.is_cancelled:
         messages.error(request, f"Order {order.number} was cancelled and can no longer be paid.")
         return redirect(order)
     return redirect("checkout:done", number=order.number)

@@ -8,7 +8,13 @@ from django.urls import reverse
 
 from apps.catalog.models import Variant
 from apps.core.models import TimeStampedModel
-from apps.orders.choices import NotificationKind, OrderStatus
+from apps.orders.choices import (
+    FulfillmentStatus,
+    NotificationKind,
+    OrderPaymentStatus,
+    OrderState,
+    status_label,
+)
 from apps.pricing.models import ShippingMethod
 
 
@@ -24,8 +30,13 @@ class Order(TimeStampedModel):
         related_name="orders",
     )
     email = models.EmailField()
-    status = models.CharField(
-        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
+    # Two states, each with its own transitions (apps.orders.services): where the parcel
+    # is, and where the money is. A partial refund changes the second, never the first.
+    fulfillment_status = models.CharField(
+        max_length=20, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
+    )
+    payment_status = models.CharField(
+        max_length=20, choices=OrderPaymentStatus.choices, default=OrderPaymentStatus.UNPAID
     )
     # The one-time token of the checkout form that placed this order: a second submission
     # of the same form hits the unique constraint and is answered with this order.
@@ -63,8 +74,11 @@ class Order(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="order_user_newest"),
-            models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
-            models.Index(fields=["status", "-created_at"], name="order_status_newest"),
+            models.Index(fields=["payment_status", "expires_at"], name="order_unpaid_expiry"),
+            models.Index(fields=["payment_status", "-created_at"], name="order_payment_newest"),
+            models.Index(
+                fields=["fulfillment_status", "-created_at"], name="order_fulfillment_newest"
+            ),
             models.Index(fields=["email"], name="order_email"),
         ]
         constraints = [
@@ -81,7 +95,23 @@ class Order(TimeStampedModel):
 
     @property
     def is_payable(self) -> bool:
-        return self.status == OrderStatus.PENDING_PAYMENT
+        """Not paid (nor being paid) and not cancelled: the shopper may pay it now."""
+        return (
+            self.payment_status == OrderPaymentStatus.UNPAID
+            and self.fulfillment_status == FulfillmentStatus.UNFULFILLED
+        )
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.fulfillment_status == FulfillmentStatus.CANCELLED
+
+    @property
+    def status_summary(self) -> str:
+        """Both states in a few words, as a shopper reads them: "Paid · Shipped"."""
+        payment = self.get_payment_status_display()
+        if self.fulfillment_status == FulfillmentStatus.UNFULFILLED:
+            return str(payment)
+        return f"{payment} · {self.get_fulfillment_status_display()}"
 
 
 class OrderLine(models.Model):
@@ -122,6 +152,8 @@ class OrderEvent(models.Model):
     """A status change or note on an order: when, who, from what to what, and why."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    # Blank for the order as a whole: its placing, and the single status of old events.
+    state = models.CharField(max_length=20, choices=OrderState.choices, blank=True)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     actor = models.ForeignKey(
@@ -135,6 +167,14 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return status_label(self.state, self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return status_label(self.state, self.to_status)
 
 
 class Notification(models.Model):

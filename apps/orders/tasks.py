@@ -9,10 +9,10 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.utils import timezone
 
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import FulfillmentStatus
 from apps.orders.models import Order
 from apps.orders.notifications import notification_send, notifications_unsent
-from apps.orders.services import order_expire
+from apps.orders.services import AWAITING_PAYMENT, order_expire
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,11 @@ def sweep_notifications() -> int:
 def expire_unpaid_orders() -> int:
     """Cancels unpaid orders past their deadline and returns their stock."""
     ids = list(
-        Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lt=timezone.now())
+        Order.objects.filter(
+            payment_status__in=AWAITING_PAYMENT,
+            fulfillment_status=FulfillmentStatus.UNFULFILLED,
+            expires_at__lt=timezone.now(),
+        )
         .order_by("expires_at")
         .values_list("pk", flat=True)[:1000]
     )

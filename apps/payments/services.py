@@ -13,13 +13,15 @@ from apps.accounts.models import User
 from apps.catalog.choices import StockReason
 from apps.catalog.services import stock_adjust
 from apps.core.errors import ApplicationError, Conflict
-from apps.orders.choices import NotificationKind, OrderStatus
+from apps.orders.choices import NotificationKind, OrderState
 from apps.orders.models import Order, OrderEvent, OrderLine
 from apps.orders.services import (
+    PAID_STATUSES,
     notification_queue,
     order_cancel,
     order_mark_paid,
-    order_transition,
+    order_mark_refunded,
+    order_payment_pending,
 )
 from apps.payments.gateways import get_gateway
 from apps.payments.gateways.base import CardDetails, ChargeStatus
@@ -81,6 +83,7 @@ def order_pay(*, order: Order, card: CardDetails, actor: User | None = None) -> 
             updated_at=timezone.now(),
         )
         if result.status == ChargeStatus.PENDING:
+            order_payment_pending(order=order, note=f"Card ending {result.last4}: bank confirming")
             gateway.pending_recorded(
                 charge_reference=result.reference, amount=attempt.amount, currency=order.currency
             )
@@ -116,11 +119,7 @@ def _attempt_claim(*, order: Order, gateway: str) -> Payment:
     unique index on in-flight attempts is the last guard, as the CHECK is for stock.
     """
     locked = Order.objects.select_for_update().get(pk=order.pk)
-    if not locked.is_payable:
-        raise OrderNotPayable(f"Order {locked.number} is {locked.get_status_display().lower()}.")
     attempts = set(locked.payments.values_list("status", flat=True))
-    if PaymentStatus.CAPTURED in attempts:
-        raise OrderNotPayable(f"Order {locked.number} is paid already.")
     if PaymentStatus.PENDING in attempts:
         raise OrderNotPayable(
             f"A payment for order {locked.number} is being confirmed by your bank; "
@@ -128,6 +127,10 @@ def _attempt_claim(*, order: Order, gateway: str) -> Payment:
         )
     if PaymentStatus.PROCESSING in attempts:
         raise _in_progress(locked)
+    if PaymentStatus.CAPTURED in attempts:
+        raise OrderNotPayable(f"Order {locked.number} is paid already.")
+    if not locked.is_payable:
+        raise OrderNotPayable(f"Order {locked.number} is {locked.status_summary.lower()}.")
     try:
         with transaction.atomic():
             return Payment.objects.create(
@@ -157,14 +160,6 @@ class RefundExceedsCapture(Conflict):
     """More than what is left of the captured amount."""
 
     code = "refund_exceeds_capture"
-
-
-_REFUNDABLE_STATUSES = [
-    OrderStatus.PAID,
-    OrderStatus.FULFILLED,
-    OrderStatus.DELIVERED,
-    OrderStatus.PARTIALLY_REFUNDED,
-]
 
 
 def order_refund(
@@ -261,19 +256,15 @@ def order_refund(
         payment.refresh_from_db()
         fully = payment.refunded_amount >= payment.amount
         note = f"Refunded {amount}: {reason}"
-        if order.status in _REFUNDABLE_STATUSES:
-            order_transition(
-                order=order,
-                to_status=OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED,
-                from_statuses=_REFUNDABLE_STATUSES,
-                actor=actor,
-                note=note,
-            )
-        else:
+        # Only the money moves: a partly refunded order still ships and is delivered.
+        if order.payment_status not in PAID_STATUSES or not order_mark_refunded(
+            order=order, fully=fully, actor=actor, note=note
+        ):
             OrderEvent.objects.create(
                 order=order,
-                from_status=order.status,
-                to_status=order.status,
+                state=OrderState.PAYMENT,
+                from_status=order.payment_status,
+                to_status=order.payment_status,
                 actor=actor,
                 note=note,
             )

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from apps.core.errors import ApplicationError
-from apps.orders.services import order_mark_paid
+from apps.orders.services import order_mark_paid, order_payment_failed
 from apps.payments.models import Payment, PaymentStatus, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -105,13 +105,19 @@ def _apply(record: WebhookEvent, *, kind: str, data: dict[str, Any]) -> None:
         ):
             _flag(
                 record,
-                f"Payment captured for order {order.number}, which is {order.status}: "
+                f"Payment captured for order {order.number}, which is "
+                f"{order.status_summary.lower()}: "
                 "refund the payment or re-open the order.",
             )
     elif kind == "charge.failed":
-        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+        declined = Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
             status=PaymentStatus.DECLINED, message=str(data.get("message", "Declined"))[:255]
         )
+        if declined:
+            # The order can be paid again, with another card.
+            order_payment_failed(
+                order=payment.order, note=f"Payment {payment.reference} declined by the bank"
+            )
     else:
         record.note = f"Unhandled event type {kind!r}."
         record.save(update_fields=["note"])

@@ -15,7 +15,7 @@ from apps.accounts.models import User
 from apps.catalog.models import Variant
 from apps.checkout.api import views as checkout_views
 from apps.core.models import IdempotencyRecord
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import OrderPaymentStatus
 from apps.orders.models import Order
 from tests.api.support import assert_error, assert_matches_schema, token_client
 from tests.concurrency import run_together
@@ -87,7 +87,7 @@ def test_checkout_places_the_order_at_shop_prices_and_empties_the_cart(
     body = response.json()
     assert response["Location"] == f"/api/v1/orders/{order.number}/"
     assert body["number"] == order.number
-    assert body["status"] == OrderStatus.PENDING_PAYMENT
+    assert body["payment_status"] == OrderPaymentStatus.UNPAID
     assert body["payable"] is True
     assert body["email"] == shopper.email
     assert body["shipping_address"]["full_name"] == "Ada Lovelace"
@@ -95,7 +95,7 @@ def test_checkout_places_the_order_at_shop_prices_and_empties_the_cart(
     assert [(line["sku"], line["quantity"]) for line in body["lines"]] == [(variant.sku, 2)]
     assert (body["subtotal"], body["shipping_total"], body["total"]) == ("25.00", "4.90", "29.90")
     assert body["payments"] == []
-    assert [event["to_status"] for event in body["events"]] == ["pending_payment"]
+    assert [event["to_status"] for event in body["events"]] == ["placed"]
     assert order.user == shopper
     variant.refresh_from_db()
     assert variant.stock == 3
@@ -178,6 +178,8 @@ def test_prices_totals_status_and_owner_in_the_body_are_ignored(
         shipping_total="0.00",
         tax_total="0.00",
         status="paid",
+        payment_status="paid",
+        fulfillment_status="delivered",
         user=other_shopper.pk,
         number="SF-MINE",
         lines=[{"variant": variant.pk, "quantity": 2, "unit_price": "0.01"}],
@@ -188,9 +190,9 @@ def test_prices_totals_status_and_owner_in_the_body_are_ignored(
 
     assert response.status_code == 201, response.content
     order = Order.objects.get()
-    assert (order.total, order.status, order.user) == (
+    assert (order.total, order.payment_status, order.user) == (
         Decimal("29.90"),
-        OrderStatus.PENDING_PAYMENT,
+        OrderPaymentStatus.UNPAID,
         shopper,
     )
     assert order.number != "SF-MINE"

@@ -16,7 +16,7 @@ from apps.accounts.models import User
 from apps.core.models import IdempotencyRecord
 from apps.orders import services
 from apps.orders.api import views as order_views
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import FulfillmentStatus, OrderPaymentStatus
 from apps.orders.models import Order
 from apps.payments.gateways.simulated import DECLINE_CARD, SUCCESS_CARD
 from apps.payments.models import Payment
@@ -121,7 +121,7 @@ def test_another_users_order_is_a_404_like_one_that_does_not_exist(other_api, sh
     assert_error(_pay(other_api, order, _card()), 404, code="not_found")
     assert not Payment.objects.exists()
     order.refresh_from_db()
-    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.payment_status == OrderPaymentStatus.UNPAID
 
 
 def test_orders_need_a_signed_in_user(anonymous, shopper):
@@ -138,7 +138,7 @@ def test_orders_are_read_only_on_the_api(api, shopper):
     assert api.delete(url).status_code == 405
     assert api.post(ORDERS, {}, format="json").status_code == 405
     order.refresh_from_db()
-    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.payment_status == OrderPaymentStatus.UNPAID
 
 
 # --- paying --------------------------------------------------------------------------------
@@ -152,7 +152,11 @@ def test_the_success_card_pays_the_order_and_only_brand_and_last4_come_back(api,
     assert response.status_code == 200, response.content
     assert_matches_schema(response, "/api/v1/orders/{number}/pay/", "post")
     body = response.json()
-    assert (body["status"], body["payable"]) == (OrderStatus.PAID, False)
+    assert (body["payment_status"], body["fulfillment_status"], body["payable"]) == (
+        OrderPaymentStatus.PAID,
+        FulfillmentStatus.UNFULFILLED,
+        False,
+    )
     assert body["payments"] == [
         {
             "created_at": body["payments"][0]["created_at"],
@@ -173,7 +177,7 @@ def test_the_decline_card_leaves_the_order_pending_and_payable_again(api, shoppe
 
     assert_error(declined, 402, code="payment_declined")
     order.refresh_from_db()
-    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.payment_status == OrderPaymentStatus.UNPAID
     assert api.get(ORDER.format(number=order.number)).json()["payable"] is True
 
     paid = _pay(api, order, _card())
@@ -299,16 +303,19 @@ def test_the_whole_journey_on_the_api(anonymous, shopper, password, variant, shi
     number = placed.json()["number"]
 
     assert_error(_pay(client, Order.objects.get(), _card(DECLINE_CARD), key="j-1"), 402)
-    assert client.get(ORDER.format(number=number)).json()["status"] == "pending_payment"
+    assert client.get(ORDER.format(number=number)).json()["payment_status"] == "unpaid"
     paid = _pay(client, Order.objects.get(), _card(), key="j-2")
     assert paid.status_code == 200
 
     listing = client.get(ORDERS).json()["results"]
     detail = client.get(ORDER.format(number=number)).json()
-    assert [(o["number"], o["status"]) for o in listing] == [(number, "paid")]
-    assert detail["status"] == "paid"
+    assert [(o["number"], o["payment_status"]) for o in listing] == [(number, "paid")]
+    assert (detail["payment_status"], detail["fulfillment_status"]) == ("paid", "unfulfilled")
     assert detail["total"] == "29.90"
-    assert [e["to_status"] for e in detail["events"]] == ["pending_payment", "paid"]
+    assert [(e["state"], e["to_status"]) for e in detail["events"]] == [
+        ("", "placed"),
+        ("payment", "paid"),
+    ]
     assert [(p["status"], p["card_last4"]) for p in detail["payments"]] == [
         ("captured", "4242"),
         ("declined", "0002"),

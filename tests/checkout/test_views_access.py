@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.catalog.models import Variant
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import OrderPaymentStatus
 from apps.orders.models import Order
 from apps.pricing.models import ShippingMethod
 from tests.checkout.support import SUCCESS, _add, _details, _guest_order, _pay, _place
@@ -36,7 +36,7 @@ def test_another_shoppers_order_is_a_404(
     assert client.get(reverse(page, args=[order.number])).status_code == 404
     assert _pay(client, order, SUCCESS).status_code == 404
     order.refresh_from_db()
-    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.payment_status == OrderPaymentStatus.UNPAID
 
 
 @pytest.mark.parametrize("page", ["checkout:pay", "checkout:done"])

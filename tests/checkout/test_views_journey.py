@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import OrderPaymentStatus
 from apps.orders.models import Order
 from apps.payments.gateways.simulated import DECLINE_CARD
 from apps.payments.models import PaymentStatus
@@ -37,10 +37,10 @@ def test_a_guest_buys_from_the_product_page_to_the_confirmation(
     placed = _place(client, django_capture_on_commit_callbacks)
     order = Order.objects.get()
     assert placed.url == reverse("checkout:pay", args=[order.number])
-    assert (order.email, order.total, order.status) == (
+    assert (order.email, order.total, order.payment_status) == (
         "guest@example.com",
         Decimal("29.90"),
-        OrderStatus.PENDING_PAYMENT,
+        OrderPaymentStatus.UNPAID,
     )
     assert [m.subject for m in mail.outbox] == [f"Your order {order.number}"]
     assert mail.outbox[0].to == ["guest@example.com"]
@@ -58,7 +58,7 @@ def test_a_guest_buys_from_the_product_page_to_the_confirmation(
     assert "e-mailed a confirmation to <strong>guest@example.com</strong>" in done
     order.refresh_from_db()
     kettle.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.payment_status == OrderPaymentStatus.PAID
     assert kettle.stock == 3
     assert '<span class="badge">' not in done  # the cart was emptied
 
@@ -73,13 +73,13 @@ def test_a_declined_card_leaves_the_order_pending_and_another_card_pays_it(
     assert "Your card was declined. Please use another card." in html
     assert DECLINE_CARD not in html  # the card number is not written back into the page
     order.refresh_from_db()
-    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.payment_status == OrderPaymentStatus.UNPAID
     assert order.is_payable
 
     paid = _pay(client, order, SUCCESS)
     assert paid.url == reverse("checkout:done", args=[order.number])
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.payment_status == OrderPaymentStatus.PAID
     assert list(order.payments.order_by("id").values_list("status", "card_last4")) == [
         (PaymentStatus.DECLINED, "0002"),
         (PaymentStatus.CAPTURED, "4242"),

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from apps.catalog.models import Variant
 from apps.checkout import views as checkout_views
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import OrderPaymentStatus
 from apps.orders.models import Order
 from apps.orders.services import OutOfStock
 from apps.payments.models import Payment
@@ -45,7 +45,13 @@ def test_tampered_price_total_and_status_fields_are_ignored(
     client, kettle, courier, django_capture_on_commit_callbacks
 ):
     _add(client, kettle, 2)
-    tampered = {"price": "0.01", "total": "0.01", "subtotal": "0", "status": "paid"}
+    tampered = {
+        "price": "0.01",
+        "total": "0.01",
+        "subtotal": "0",
+        "status": "paid",
+        "payment_status": "paid",
+    }
     _details(client, courier, **tampered, shipping_price="0")
     placed = _place(
         client,
@@ -54,16 +60,16 @@ def test_tampered_price_total_and_status_fields_are_ignored(
     )
     order = Order.objects.get()
     assert placed.url == reverse("checkout:pay", args=[order.number])
-    assert (order.subtotal, order.shipping_total, order.total, order.status) == (
+    assert (order.subtotal, order.shipping_total, order.total, order.payment_status) == (
         Decimal("25.00"),
         Decimal("4.90"),
         Decimal("29.90"),
-        OrderStatus.PENDING_PAYMENT,
+        OrderPaymentStatus.UNPAID,
     )
     assert order.lines.get().unit_price == Decimal("12.50")
     _pay(client, order, DECLINE, amount="0.01", status="paid", total="0.01")
     order.refresh_from_db()
-    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.payment_status == OrderPaymentStatus.UNPAID
     assert Payment.objects.get().amount == Decimal("29.90")
 
 

@@ -12,7 +12,6 @@ from django.urls import reverse
 from apps.accounts.models import User
 from apps.catalog.models import Variant
 from apps.orders import services
-from apps.orders.choices import OrderStatus
 from apps.orders.models import Order
 from apps.payments.gateways.base import CardDetails
 from apps.payments.gateways.simulated import SUCCESS_CARD
@@ -30,14 +29,15 @@ ORDERS = reverse("admin:orders_order_changelist")
 
 
 def _order(
-    status: OrderStatus = OrderStatus.PENDING_PAYMENT,
+    stage: str = "unpaid",
     *,
     variant: Variant | None = None,
     quantity: int = 1,
     email: str = "buyer@example.com",
     user: User | None = None,
 ) -> Order:
-    """An order placed through checkout, then moved to `status` by the services."""
+    """An order placed through checkout, then moved by the services to `stage`: unpaid,
+    paid, shipped, delivered or cancelled."""
     cart = CartFactory()
     CartLineFactory(cart=cart, variant=variant or VariantFactory(stock=10), quantity=quantity)
     order = services.order_place(
@@ -47,14 +47,14 @@ def _order(
         shipping_method_id=ShippingMethodFactory().pk,
         user=user,
     )
-    if status in {OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED}:
+    if stage in {"paid", "shipped", "delivered"}:
         card = CardDetails(number=SUCCESS_CARD, exp_month=12, exp_year=2099, cvc="123")
         order_pay(order=order, card=card)
-    if status in {OrderStatus.FULFILLED, OrderStatus.DELIVERED}:
+    if stage in {"shipped", "delivered"}:
         services.order_ship(order=order, carrier="DHL", tracking_number="JD0001")
-    if status == OrderStatus.DELIVERED:
+    if stage == "delivered":
         services.order_mark_delivered(order=order)
-    if status == OrderStatus.CANCELLED:
+    if stage == "cancelled":
         services.order_cancel(order=order)
     order.refresh_from_db()
     return order

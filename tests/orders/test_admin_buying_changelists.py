@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.orders.choices import OrderStatus
 from apps.orders.models import Notification
 from apps.payments.models import Payment
 from apps.pricing.models import ShippingMethod
@@ -54,8 +53,8 @@ def test_shipping_method_prices_cannot_be_negative(staff_client):
 
 
 def test_payments_are_found_by_order_number_or_reference_and_filtered_by_status(staff_client):
-    paid = _order(OrderStatus.PAID)
-    other = _order(OrderStatus.PAID)
+    paid = _order("paid")
+    other = _order("paid")
     captured = Payment.objects.get(order=paid)
     declined = Payment.objects.create(
         order=other, gateway="othergate", reference="sim_ch_declined1", amount=other.total,
@@ -112,7 +111,7 @@ def test_cart_list_counts_items_and_tells_shoppers_from_anonymous_carts(staff_cl
 
 def _payments(count: int) -> None:
     for _ in range(count):
-        _order(OrderStatus.PAID)
+        _order("paid")
 
 
 def _notifications(count: int) -> None:

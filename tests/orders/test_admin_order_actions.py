@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 
 from apps.orders import admin as orders_admin
-from apps.orders.choices import NotificationKind, OrderStatus
+from apps.orders.choices import FulfillmentStatus, NotificationKind, OrderPaymentStatus
 from apps.orders.models import Order
 from tests.factories import VariantFactory
 from tests.orders.support import ORDERS, _act, _messages, _order
@@ -42,10 +42,10 @@ def _submit(client: Client, page, **fields: str):
 def test_mark_shipped_asks_for_tracking_then_ships_records_the_actor_and_emails_the_customer(
     staff_client, staff, django_capture_on_commit_callbacks
 ):
-    first, second = _order(OrderStatus.PAID), _order(OrderStatus.PAID)
+    first, second = _order("paid"), _order("paid")
     page = _act(staff_client, "mark_shipped", [first, second])
     assert f"Tracking number for {first.number}" in page.content.decode()
-    assert Order.objects.filter(status=OrderStatus.FULFILLED).count() == 0
+    assert Order.objects.filter(fulfillment_status=FulfillmentStatus.SHIPPED).count() == 0
 
     with django_capture_on_commit_callbacks(execute=True):
         response = _submit(
@@ -57,10 +57,14 @@ def test_mark_shipped_asks_for_tracking_then_ships_records_the_actor_and_emails_
     assert response.status_code == 302
     first.refresh_from_db()
     second.refresh_from_db()
-    assert (first.status, first.carrier, first.tracking_number) == ("fulfilled", "DHL", "JD001")
-    assert (second.status, second.tracking_number) == ("fulfilled", "JD002")
-    event = first.events.get(to_status=OrderStatus.FULFILLED)
-    assert (event.from_status, event.actor) == (OrderStatus.PAID, staff)
+    assert (first.fulfillment_status, first.carrier, first.tracking_number) == (
+        "shipped",
+        "DHL",
+        "JD001",
+    )
+    assert (second.fulfillment_status, second.tracking_number) == ("shipped", "JD002")
+    event = first.events.get(to_status=FulfillmentStatus.SHIPPED)
+    assert (event.from_status, event.actor) == (FulfillmentStatus.UNFULFILLED, staff)
     shipped_mail = [m for m in mail.outbox if first.number in m.subject]
     assert len(shipped_mail) == 1
     assert "JD001" in shipped_mail[0].body
@@ -68,40 +72,42 @@ def test_mark_shipped_asks_for_tracking_then_ships_records_the_actor_and_emails_
 
 
 def test_mark_shipped_skips_and_names_orders_that_are_not_paid(staff_client):
-    paid = _order(OrderStatus.PAID)
+    paid = _order("paid")
     pending = _order()
     page = _act(staff_client, "mark_shipped", [paid, pending])
-    assert f"{pending.number} (pending payment)" in page.content.decode()
+    assert f"{pending.number} (unpaid)" in page.content.decode()
     response = _submit(staff_client, page, carrier="UPS", **{f"tracking_{paid.pk}": "1Z999"})
     paid.refresh_from_db()
     pending.refresh_from_db()
-    assert paid.status == OrderStatus.FULFILLED
-    assert pending.status == OrderStatus.PENDING_PAYMENT
+    assert paid.fulfillment_status == FulfillmentStatus.SHIPPED
+    assert pending.payment_status == OrderPaymentStatus.UNPAID
     assert pending.events.count() == 1  # only "placed"
     assert any(
-        "not paid" in text and f"{pending.number} (pending payment)" in text
-        for text in _messages(response)
+        "not paid" in text and f"{pending.number} (unpaid)" in text for text in _messages(response)
     )
 
 
 def test_mark_shipped_with_no_paid_order_changes_nothing_and_says_why(staff_client):
-    pending, cancelled = _order(), _order(OrderStatus.CANCELLED)
+    pending, cancelled = _order(), _order("cancelled")
     response = _act(staff_client, "mark_shipped", [pending, cancelled])
     assert response.status_code == 302
     [text] = _messages(response)
     assert "Nothing was shipped" in text
     assert pending.number in text
     assert cancelled.number in text
-    assert set(Order.objects.values_list("status", flat=True)) == {"pending_payment", "cancelled"}
+    assert set(Order.objects.values_list("fulfillment_status", flat=True)) == {
+        "unfulfilled",
+        "cancelled",
+    }
 
 
 def test_mark_shipped_needs_a_carrier_and_a_tracking_number_for_every_order(staff_client):
-    first, second = _order(OrderStatus.PAID), _order(OrderStatus.PAID)
+    first, second = _order("paid"), _order("paid")
     page = _act(staff_client, "mark_shipped", [first, second])
     response = _submit(staff_client, page, carrier="DHL", **{f"tracking_{first.pk}": "JD001"})
     assert response.status_code == 200
     assert response.context["form"].errors == {f"tracking_{second.pk}": ["This field is required."]}
-    assert not Order.objects.filter(status=OrderStatus.FULFILLED).exists()
+    assert not Order.objects.filter(fulfillment_status=FulfillmentStatus.SHIPPED).exists()
 
 
 def test_an_action_on_more_orders_than_the_limit_changes_nothing(staff_client, monkeypatch):
@@ -110,7 +116,7 @@ def test_an_action_on_more_orders_than_the_limit_changes_nothing(staff_client, m
     response = _act(staff_client, "cancel_orders", orders[:1], select_across="1")
     assert response.status_code == 302
     assert "at most 2 orders" in _messages(response)[0]
-    assert not Order.objects.filter(status=OrderStatus.CANCELLED).exists()
+    assert not Order.objects.filter(fulfillment_status=FulfillmentStatus.CANCELLED).exists()
 
 
 # --- Cancel ---------------------------------------------------------------------------
@@ -127,34 +133,34 @@ def test_cancel_returns_stock_once_even_when_the_action_runs_twice(staff_client,
     first = _submit(staff_client, page, note="Customer asked by phone")
     order.refresh_from_db()
     variant.refresh_from_db()
-    assert order.status == OrderStatus.CANCELLED
+    assert order.fulfillment_status == FulfillmentStatus.CANCELLED
     assert variant.stock == 10
-    event = order.events.get(to_status=OrderStatus.CANCELLED)
+    event = order.events.get(to_status=FulfillmentStatus.CANCELLED)
     assert (event.actor, event.note) == (staff, "Customer asked by phone")
     assert any("Cancelled 1 order(s)" in text for text in _messages(first))
 
     again = _submit(staff_client, _act(staff_client, "cancel_orders", [order]))
     variant.refresh_from_db()
     assert variant.stock == 10
-    assert order.events.filter(to_status=OrderStatus.CANCELLED).count() == 1
+    assert order.events.filter(to_status=FulfillmentStatus.CANCELLED).count() == 1
     assert _messages(again) == [f"Order {order.number} is cancelled and cannot be cancelled."]
 
 
 def test_cancel_reports_each_order_that_cannot_be_cancelled_and_why(staff_client):
     pending = _order()
-    shipped = _order(OrderStatus.FULFILLED)
+    shipped = _order("shipped")
     response = _submit(staff_client, _act(staff_client, "cancel_orders", [pending, shipped]))
     pending.refresh_from_db()
     shipped.refresh_from_db()
-    assert pending.status == OrderStatus.CANCELLED
-    assert shipped.status == OrderStatus.FULFILLED
+    assert pending.fulfillment_status == FulfillmentStatus.CANCELLED
+    assert shipped.fulfillment_status == FulfillmentStatus.SHIPPED
     texts = _messages(response)
     assert f"Cancelled 1 order(s) and returned their stock: {pending.number}." in texts
     assert f"Order {shipped.number} is shipped and cannot be cancelled." in texts
 
 
 def test_cancel_page_warns_that_paid_orders_will_be_refunded(staff_client):
-    paid = _order(OrderStatus.PAID)
+    paid = _order("paid")
     page = _act(staff_client, "cancel_orders", [paid, _order()])
     assert "cancelling refunds what their customers paid" in page.content.decode()
     assert paid.number in page.content.decode()
@@ -186,20 +192,20 @@ def test_resend_confirmation_sends_a_second_confirmation_email(
 
 
 def test_resend_confirmation_skips_cancelled_orders(staff_client):
-    cancelled = _order(OrderStatus.CANCELLED)
+    cancelled = _order("cancelled")
     response = _act(staff_client, "resend_confirmation", [cancelled])
     assert cancelled.notifications.filter(kind=NotificationKind.ORDER_CONFIRMATION).count() == 1
     assert _messages(response) == [f"Skipped 1 cancelled order(s): {cancelled.number}."]
 
 
 def test_mark_delivered_moves_shipped_orders_and_names_the_ones_it_skipped(staff_client, staff):
-    shipped, paid = _order(OrderStatus.FULFILLED), _order(OrderStatus.PAID)
+    shipped, paid = _order("shipped"), _order("paid")
     response = _act(staff_client, "mark_delivered", [shipped, paid])
     shipped.refresh_from_db()
     paid.refresh_from_db()
-    assert shipped.status == OrderStatus.DELIVERED
-    assert shipped.events.get(to_status=OrderStatus.DELIVERED).actor == staff
-    assert paid.status == OrderStatus.PAID
+    assert shipped.fulfillment_status == FulfillmentStatus.DELIVERED
+    assert shipped.events.get(to_status=FulfillmentStatus.DELIVERED).actor == staff
+    assert paid.payment_status == OrderPaymentStatus.PAID
     texts = _messages(response)
     assert f"Marked 1 order(s) delivered: {shipped.number}." in texts
     assert any(f"{paid.number} (paid)" in text for text in texts)

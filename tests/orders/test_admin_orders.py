@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.orders import services
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import FulfillmentStatus, OrderPaymentStatus
 from apps.orders.models import Notification, Order
 from apps.payments.models import Payment
 from tests.factories import CartLineFactory, ShippingMethodFactory, UserFactory, VariantFactory
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_buying_admin_page_renders_for_staff(staff_client):
-    order = _order(OrderStatus.PAID, variant=VariantFactory(sku="MUG-RED", stock=5))
+    order = _order("paid", variant=VariantFactory(sku="MUG-RED", stock=5))
     payment = Payment.objects.get(order=order)
     notification = Notification.objects.filter(order=order).first()
     assert notification is not None
@@ -50,12 +50,13 @@ def test_every_buying_admin_page_renders_for_staff(staff_client):
 
 
 def test_the_order_page_shows_lines_history_with_actor_and_payments(staff_client, staff):
-    order = _order(OrderStatus.PAID, variant=VariantFactory(sku="MUG-RED"), quantity=2)
+    order = _order("paid", variant=VariantFactory(sku="MUG-RED"), quantity=2)
     services.order_ship(order=order, carrier="DHL", tracking_number="JD0042", actor=staff)
     page = staff_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
     for text in ["MUG-RED", "Shipped with DHL (JD0042)", staff.email, "visa •••• 4242", "N1 1AA"]:
         assert text in page
-    assert 'name="status"' not in page  # shown, never an input
+    assert 'name="payment_status"' not in page  # shown, never an input
+    assert 'name="fulfillment_status"' not in page
     assert 'name="_save"' not in page
 
 
@@ -113,14 +114,14 @@ def test_order_changelist_shows_customer_type_total_and_item_count(staff_client)
 
 def test_order_changelist_filters_by_status_customer_date_and_account(staff_client):
     pending = _order()
-    paid = _order(OrderStatus.PAID)
+    paid = _order("paid")
     member = UserFactory()
     registered = _order(user=member)
     old = _order()
     Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
 
-    assert _listed(staff_client.get(ORDERS, {"status__exact": "paid"})) == {paid}
+    assert _listed(staff_client.get(ORDERS, {"payment_status__exact": "paid"})) == {paid}
     assert _listed(staff_client.get(ORDERS, {"customer": "registered"})) == {registered}
     assert registered not in _listed(staff_client.get(ORDERS, {"customer": "guest"}))
     assert _listed(staff_client.get(ORDERS, {"user__id__exact": member.pk})) == {registered}
@@ -143,14 +144,16 @@ def test_order_search_finds_orders_by_number_and_by_email(staff_client):
 
 
 def test_order_status_cannot_be_changed_by_posting_the_change_form(staff_client):
-    order = _order(OrderStatus.PAID)
+    order = _order("paid")
     url = reverse("admin:orders_order_change", args=[order.pk])
-    response = staff_client.post(url, {"status": "delivered", "total": "0.01", "_save": "Save"})
+    response = staff_client.post(
+        url, {"fulfillment_status": "delivered", "total": "0.01", "_save": "Save"}
+    )
     assert response.status_code == 403
     total = order.total
     order.refresh_from_db()
-    assert (order.status, order.total) == (OrderStatus.PAID, total)
-    assert not order.events.filter(to_status=OrderStatus.DELIVERED).exists()
+    assert (order.payment_status, order.total) == (OrderPaymentStatus.PAID, total)
+    assert not order.events.filter(to_status=FulfillmentStatus.DELIVERED).exists()
 
 
 def test_orders_cannot_be_added_or_deleted_in_the_admin(staff_client):
@@ -165,7 +168,7 @@ def test_orders_cannot_be_added_or_deleted_in_the_admin(staff_client):
 
 
 def test_payments_notifications_and_carts_are_read_only(staff_client):
-    order = _order(OrderStatus.PAID)
+    order = _order("paid")
     payment = Payment.objects.get(order=order)
     cart = CartLineFactory().cart
     for name, pk in [
@@ -183,7 +186,7 @@ def test_payments_notifications_and_carts_are_read_only(staff_client):
 
 
 def test_every_inline_on_the_order_page_is_read_only(staff_client):
-    order = _order(OrderStatus.PAID)
+    order = _order("paid")
     response = staff_client.get(reverse("admin:orders_order_change", args=[order.pk]))
     formsets = response.context["inline_admin_formsets"]
     assert formsets

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.catalog.models import StockMovement, Variant
 from apps.orders import services
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import FulfillmentStatus, OrderPaymentStatus
 from apps.orders.models import Notification, Order
 from apps.orders.tasks import expire_unpaid_orders, sweep_notifications
 from apps.payments.gateways.base import CardDetails
@@ -69,7 +69,7 @@ def test_placing_an_order_takes_stock_and_freezes_current_prices():
         Decimal("29.90"),
     )
     assert order.tax_total == Decimal("4.98")  # 20% included in 29.90
-    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.payment_status == OrderPaymentStatus.UNPAID
     assert not cart.lines.exists()
     assert StockMovement.objects.get(variant=variant).note == f"Order {order.number}"
 
@@ -125,11 +125,11 @@ def test_expiry_cancels_unpaid_orders_and_returns_stock_exactly_once():
     assert expire_unpaid_orders() == 0
     order.refresh_from_db()
     variant.refresh_from_db()
-    assert order.status == OrderStatus.CANCELLED
+    assert order.fulfillment_status == FulfillmentStatus.CANCELLED
     assert variant.stock == 5
-    assert list(order.events.values_list("to_status", flat=True)) == [
-        "pending_payment",
-        "cancelled",
+    assert list(order.events.values_list("state", "to_status")) == [
+        ("", "placed"),
+        ("fulfillment", "cancelled"),
     ]
 
 
@@ -139,7 +139,7 @@ def test_orders_not_yet_due_are_left_alone_by_expiry():
     order = _place(_cart_with((variant, 1)), ShippingMethodFactory())
     assert expire_unpaid_orders() == 0
     order.refresh_from_db()
-    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.payment_status == OrderPaymentStatus.UNPAID
 
 
 @pytest.mark.django_db
@@ -212,7 +212,7 @@ def test_stock_partly_held_by_unpaid_orders_is_not_sold_again():
     variant.refresh_from_db()
     assert variant.stock == 0
     assert len(results) == 10
-    assert Order.objects.filter(status=OrderStatus.PENDING_PAYMENT).count() == 13
+    assert Order.objects.filter(payment_status=OrderPaymentStatus.UNPAID).count() == 13
     assert all(o.lines.get().quantity == 2 for o in held)
 
 
@@ -288,12 +288,12 @@ def test_payment_racing_expiry_ends_paid_or_cancelled_never_both(round_):
     order.refresh_from_db()
     variant.refresh_from_db()
     assert all(isinstance(error, OrderNotPayable) for error in errors)
-    if order.status == OrderStatus.PAID:
+    if order.payment_status == OrderPaymentStatus.PAID:
         assert variant.stock == 3  # kept by the paid order
         assert errors == []
         assert False in results  # expiry lost
     else:
-        assert order.status == OrderStatus.CANCELLED
+        assert order.fulfillment_status == FulfillmentStatus.CANCELLED
         assert variant.stock == 5  # returned exactly once
         assert order.payments.exclude(status="refunded").filter(status="captured").count() == 0
     statuses = list(order.events.values_list("to_status", flat=True))

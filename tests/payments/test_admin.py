@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from apps.catalog.models import Variant
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import FulfillmentStatus, OrderPaymentStatus
 from apps.payments.models import Payment, Refund, WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_staff_refund_part_of_an_order_with_a_restock(client, staff, paid_order)
         "One arrived broken",
     )
     paid_order.refresh_from_db()
-    assert paid_order.status == OrderStatus.PARTIALLY_REFUNDED
+    assert paid_order.payment_status == OrderPaymentStatus.PARTIALLY_REFUNDED
     assert Variant.objects.get(pk=line.variant_id).stock == stock_before + 1
 
 
@@ -74,7 +74,7 @@ def test_cancelling_a_paid_order_in_the_admin_refunds_it_in_full(client, staff, 
         },
     )
     paid_order.refresh_from_db()
-    assert paid_order.status == OrderStatus.CANCELLED
+    assert paid_order.fulfillment_status == FulfillmentStatus.CANCELLED
     assert Payment.objects.get(order=paid_order).refunded_amount == paid_order.total
     assert Refund.objects.get().reason == "Out of stock at the warehouse"
 

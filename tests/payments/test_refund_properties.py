@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import OrderPaymentStatus
 from apps.payments.models import Payment, Refund
 from apps.payments.services import RefundExceedsCapture, order_pay, order_refund
 from tests.payments.conftest import card, place
@@ -43,10 +43,10 @@ def test_refunds_never_exceed_the_capture_and_add_up_to_the_cent(attempts):
     assert payment.refundable == payment.amount - payment.refunded_amount
     order.refresh_from_db()
     expected = (
-        OrderStatus.PAID
+        OrderPaymentStatus.PAID
         if accepted == 0
-        else OrderStatus.REFUNDED
+        else OrderPaymentStatus.REFUNDED
         if accepted == payment.amount
-        else OrderStatus.PARTIALLY_REFUNDED
+        else OrderPaymentStatus.PARTIALLY_REFUNDED
     )
-    assert order.status == expected
+    assert order.payment_status == expected

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import OrderPaymentStatus
 from apps.orders.models import Order
 from apps.payments.models import Payment, Refund
 from apps.payments.services import RefundExceedsCapture, RefundNotPossible, order_pay, order_refund
@@ -25,13 +25,13 @@ def test_a_partial_then_a_full_refund_change_the_status_and_email_the_customer(
             order=paid_order, amount=Decimal("30.00"), reason="Scratched", actor=staff
         )
     paid_order.refresh_from_db()
-    assert paid_order.status == OrderStatus.PARTIALLY_REFUNDED
+    assert paid_order.payment_status == OrderPaymentStatus.PARTIALLY_REFUNDED
     assert (first.amount, first.actor, first.status) == (Decimal("30.00"), staff, "succeeded")
     assert "refund" in mail.outbox[-1].subject.lower()
 
     order_refund(order=paid_order, amount=Decimal("70.00"), reason="Returned the rest", actor=staff)
     paid_order.refresh_from_db()
-    assert paid_order.status == OrderStatus.REFUNDED
+    assert paid_order.payment_status == OrderPaymentStatus.REFUNDED
     assert Payment.objects.get(order=paid_order).refunded_amount == Decimal("100.00")
     notes = list(paid_order.events.values_list("note", flat=True))
     assert "Refunded 30.00: Scratched" in notes

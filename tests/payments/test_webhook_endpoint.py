@@ -8,7 +8,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import OrderPaymentStatus
 from apps.orders.models import Order
 from apps.payments.models import PaymentStatus, WebhookEvent
 from apps.payments.services import order_pay
@@ -36,7 +36,7 @@ def test_a_valid_event_answers_200_and_pays_the_order(client, pending_payment):
     response = _post(client, _body(pending_payment))
     assert response.status_code == 200
     assert response.json() == {"received": True}
-    assert Order.objects.get(pk=pending_payment.order_id).status == OrderStatus.PAID
+    assert Order.objects.get(pk=pending_payment.order_id).payment_status == OrderPaymentStatus.PAID
 
 
 @pytest.mark.django_db
@@ -79,5 +79,5 @@ def test_the_pending_card_journey_completes_by_a_webhook_delivered_over_http(liv
     payment.refresh_from_db()
     order.refresh_from_db()
     assert payment.status == PaymentStatus.CAPTURED
-    assert order.status == OrderStatus.PAID
+    assert order.payment_status == OrderPaymentStatus.PAID
     assert WebhookEvent.objects.get().payment == payment

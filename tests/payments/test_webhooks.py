@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.orders.choices import OrderStatus
+from apps.orders.choices import FulfillmentStatus, OrderPaymentStatus
 from apps.orders.models import Order
 from apps.orders.services import order_expire
 from apps.payments.models import Payment, PaymentStatus, WebhookEvent
@@ -32,18 +32,18 @@ def _send(body: bytes, *, timestamp: int | None = None, secret: str | None = Non
     return webhook_receive(body=body, header=header)
 
 
-def test_the_pending_card_leaves_the_order_unpaid_until_the_webhook(pending_payment):
+def test_the_pending_card_leaves_the_order_pending_until_the_webhook(pending_payment):
     order = pending_payment.order
     assert pending_payment.status == PaymentStatus.PENDING
     order.refresh_from_db()
-    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.payment_status == OrderPaymentStatus.PENDING
     with pytest.raises(OrderNotPayable, match="being confirmed"):
         order_pay(order=order, card=card("4242424242424242"))
 
     _send(_event(pending_payment))
     order.refresh_from_db()
     pending_payment.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.payment_status == OrderPaymentStatus.PAID
     assert pending_payment.status == PaymentStatus.CAPTURED
 
 
@@ -61,10 +61,10 @@ def test_a_failed_charge_event_leaves_the_order_payable(pending_payment):
     pending_payment.refresh_from_db()
     assert pending_payment.status == PaymentStatus.DECLINED
     order = Order.objects.get(pk=pending_payment.order_id)
-    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.payment_status == OrderPaymentStatus.UNPAID
     order_pay(order=order, card=card("4242424242424242"))
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.payment_status == OrderPaymentStatus.PAID
 
 
 def test_a_bad_signature_is_rejected(pending_payment):
@@ -106,7 +106,7 @@ def test_money_arriving_for_an_expired_order_is_flagged_for_staff(pending_paymen
     assert order_expire(order_id=order.pk)
     event = _send(_event(pending_payment))
     order.refresh_from_db()
-    assert order.status == OrderStatus.CANCELLED
+    assert order.fulfillment_status == FulfillmentStatus.CANCELLED
     assert event.needs_attention
     assert "refund the payment or re-open the order" in event.note
     pending_payment.refresh_from_db()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.db.models import Prefetch, QuerySet
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 
 from apps.catalog.models import Product, Variant
+from apps.core.csv_export import csv_cell, csv_download
 
 EXPORT_CHUNK_SIZE = 500
 EXPORT_HEADER = [
@@ -26,18 +25,6 @@ EXPORT_HEADER = [
 ]
 
 
-class _Echo:
-    """A write-only file: csv.writer hands each formatted row straight back."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_cell(value: str) -> str:
-    # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-    return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
-
-
 def _export_rows(products: QuerySet[Product]) -> Iterator[list[str]]:
     yield EXPORT_HEADER
     variants = Prefetch("variants", queryset=Variant.objects.order_by("position", "id"))
@@ -46,7 +33,7 @@ def _export_rows(products: QuerySet[Product]) -> Iterator[list[str]]:
         .prefetch_related(variants)
         .iterator(chunk_size=EXPORT_CHUNK_SIZE)
     ):
-        head = [_csv_cell(product.title), _csv_cell(product.slug), _csv_cell(product.category.name)]
+        head = [csv_cell(product.title), csv_cell(product.slug), csv_cell(product.category.name)]
         product_active = "yes" if product.is_active else "no"
         rows = product.variants.all()
         if not rows:
@@ -55,8 +42,8 @@ def _export_rows(products: QuerySet[Product]) -> Iterator[list[str]]:
             options = "; ".join(f"{name}: {value}" for name, value in variant.options.items())
             yield [
                 *head,
-                _csv_cell(variant.sku),
-                _csv_cell(options),
+                csv_cell(variant.sku),
+                csv_cell(options),
                 str(variant.price),
                 "" if variant.compare_at_price is None else str(variant.compare_at_price),
                 str(variant.stock),
@@ -67,11 +54,4 @@ def _export_rows(products: QuerySet[Product]) -> Iterator[list[str]]:
 
 def products_csv_response(products: QuerySet[Product]) -> StreamingHttpResponse:
     """A streamed CSV download of `products`, named after the time it was made."""
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _export_rows(products)),
-        content_type="text/csv; charset=utf-8",
-    )
-    filename = f"products-{timezone.now():%Y%m%d-%H%M}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(_export_rows(products), name="products")

@@ -1,8 +1,9 @@
 """Staff screens for orders and their e-mails. Every status change goes through the services.
 
 The order screen is put together here from its parts: the list's actions (actions.py),
-the refund page (refund.py), the history inlines, forms and filters; the e-mail outbox
-has its own screen (notifications.py).
+the buttons of an order's own page (order_page.py), the refund page (refund.py), the CSV
+export (export.py), the history inlines, forms and filters; the e-mail outbox has its own
+screen (notifications.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django_countries import countries
 from apps.catalog.templatetags.catalog_tags import money
 from apps.orders.admin.actions import OrderActions
 from apps.orders.admin.common import MAX_ORDERS_PER_ACTION, ReadOnlyChangeMixin
+from apps.orders.admin.export import OrderExport
 from apps.orders.admin.filters import CustomerFilter
 from apps.orders.admin.inlines import (
     NotificationInline,
@@ -26,6 +28,7 @@ from apps.orders.admin.inlines import (
     PaymentInline,
 )
 from apps.orders.admin.notifications import NotificationAdmin
+from apps.orders.admin.order_page import OrderPageButtons
 from apps.orders.admin.refund import OrderRefundView
 from apps.orders.models import Order, OrderLine
 
@@ -33,19 +36,20 @@ __all__ = ["MAX_ORDERS_PER_ACTION", "NotificationAdmin", "OrderAdmin"]
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyChangeMixin, OrderRefundView, OrderActions):
+class OrderAdmin(ReadOnlyChangeMixin, OrderPageButtons, OrderExport, OrderRefundView, OrderActions):
     list_display = [
         "number",
         "created_at",
         "email",
         "customer",
-        "status",
+        "payment_status",
+        "fulfillment_status",
         "total_display",
         "items",
     ]
     # A date filter rather than date_hierarchy: the hierarchy reads the distinct years or
     # months of every matching order on each page load.
-    list_filter = ["status", "created_at", CustomerFilter]
+    list_filter = ["payment_status", "fulfillment_status", "created_at", CustomerFilter]
     list_select_related = ["user"]
     search_fields = ["number", "email"]
     search_help_text = "Order number or e-mail address."
@@ -54,7 +58,20 @@ class OrderAdmin(ReadOnlyChangeMixin, OrderRefundView, OrderActions):
     list_per_page = MAX_ORDERS_PER_ACTION
     inlines = [OrderLineInline, OrderEventInline, PaymentInline, NotificationInline]
     fieldsets = [
-        (None, {"fields": ["number", "status", "created_at", "updated_at", "user", "email"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "payment_status",
+                    "fulfillment_status",
+                    "created_at",
+                    "updated_at",
+                    "user",
+                    "email",
+                ]
+            },
+        ),
         (
             "Amounts",
             {

@@ -15,8 +15,9 @@ from apps.core.errors import ApplicationError
 from apps.orders import services
 from apps.orders.admin.common import NAMES_IN_MESSAGE, actor_of, named, with_status
 from apps.orders.admin.forms import CancelOrdersForm, ShipOrdersForm
-from apps.orders.choices import NotificationKind, OrderStatus
+from apps.orders.choices import FulfillmentStatus, NotificationKind
 from apps.orders.models import Order
+from apps.orders.services import PAID_STATUSES
 from apps.payments.services import order_cancel_and_refund
 
 
@@ -80,11 +81,11 @@ class OrderActions(admin.ModelAdmin):
         orders = self._selected(request, queryset)
         if orders is None:
             return None
-        paid = [order for order in orders if order.status == OrderStatus.PAID]
-        not_paid = with_status(order for order in orders if order.status != OrderStatus.PAID)
+        paid = [order for order in orders if _shippable(order)]
+        not_paid = with_status(order for order in orders if not _shippable(order))
         skipped = (
-            f"Skipped {len(not_paid)} order(s) that are not paid (only paid orders can be "
-            f"shipped): {named(not_paid)}."
+            f"Skipped {len(not_paid)} order(s) that are not paid or not waiting to be shipped "
+            f"(only paid orders not yet shipped can be shipped): {named(not_paid)}."
         )
         if not paid:
             self.message_user(request, f"Nothing was shipped. {skipped}", messages.WARNING)
@@ -103,7 +104,7 @@ class OrderActions(admin.ModelAdmin):
                 orders=paid,
                 submit_label="Mark shipped",
                 skipped=not_paid,
-                skipped_title="Left out, because only paid orders can be shipped:",
+                skipped_title="Left out, because only paid orders not yet shipped can be shipped:",
             )
         shipped, refusals = [], []
         for order in paid:
@@ -131,9 +132,11 @@ class OrderActions(admin.ModelAdmin):
         if orders is None:
             return
         delivered, refusals = [], []
-        not_shipped = with_status(o for o in orders if o.status != OrderStatus.FULFILLED)
+        not_shipped = with_status(
+            o for o in orders if o.fulfillment_status != FulfillmentStatus.SHIPPED
+        )
         for order in orders:
-            if order.status != OrderStatus.FULFILLED:
+            if order.fulfillment_status != FulfillmentStatus.SHIPPED:
                 continue
             try:
                 services.order_mark_delivered(order=order, actor=actor_of(request))
@@ -162,7 +165,7 @@ class OrderActions(admin.ModelAdmin):
             return None
         form = CancelOrdersForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
-            paid = [order.number for order in orders if order.status == OrderStatus.PAID]
+            paid = [order.number for order in orders if order.payment_status in PAID_STATUSES]
             warning = (
                 f"{len(paid)} of these are paid ({named(paid)}): cancelling refunds what "
                 "their customers paid, in full, through the payment gateway."
@@ -211,9 +214,9 @@ class OrderActions(admin.ModelAdmin):
             return
         queued = []
         # "Thank you for your order" about a cancelled order would only confuse.
-        cancelled = [order.number for order in orders if order.status == OrderStatus.CANCELLED]
+        cancelled = [order.number for order in orders if order.is_cancelled]
         for order in orders:
-            if order.status != OrderStatus.CANCELLED:
+            if not order.is_cancelled:
                 services.notification_queue(order=order, kind=NotificationKind.ORDER_CONFIRMATION)
                 queued.append(order.number)
         if queued:
@@ -228,3 +231,10 @@ class OrderActions(admin.ModelAdmin):
                 f"Skipped {len(cancelled)} cancelled order(s): {named(cancelled)}.",
                 messages.WARNING,
             )
+
+
+def _shippable(order: Order) -> bool:
+    return (
+        order.fulfillment_status == FulfillmentStatus.UNFULFILLED
+        and order.payment_status in PAID_STATUSES
+    )

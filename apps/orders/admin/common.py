@@ -10,7 +10,6 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpRequest
 
 from apps.accounts.models import User
-from apps.orders.choices import OrderStatus
 from apps.orders.models import Order
 
 # Keeps one action inside one request's time and its message readable; it is also the
@@ -31,11 +30,7 @@ def named(labels: list[str]) -> str:
 
 
 def with_status(orders: Iterable[Order]) -> list[str]:
-    return [f"{order.number} ({order.get_status_display().lower()})" for order in orders]
-
-
-def status_label(value: str) -> str:
-    return OrderStatus(value).label if value in OrderStatus.values else value or "-"
+    return [f"{order.number} ({order.status_summary.lower()})" for order in orders]
 
 
 class ReadOnlyChangeMixin:

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.orders.admin.common import ReadOnlyInline, status_label
+from apps.orders.admin.common import ReadOnlyInline
 from apps.orders.models import Notification, OrderEvent, OrderLine
 from apps.payments.models import Payment
 
@@ -33,7 +33,7 @@ class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     verbose_name = "status change"
     verbose_name_plural = "status history"
-    fields = ("created_at", "from_label", "to_label", "actor", "note")
+    fields = ("created_at", "state", "from_label", "to_label", "actor", "note")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
@@ -41,11 +41,11 @@ class OrderEventInline(ReadOnlyInline):
 
     @admin.display(description="From")
     def from_label(self, event: OrderEvent) -> str:
-        return status_label(event.from_status)
+        return event.from_label
 
     @admin.display(description="To")
     def to_label(self, event: OrderEvent) -> str:
-        return status_label(event.to_status)
+        return event.to_label
 
 
 class PaymentInline(ReadOnlyInline):

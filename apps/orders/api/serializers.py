@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from rest_framework import serializers
 
+from apps.orders.choices import OrderState
 from apps.orders.models import Order, OrderEvent, OrderLine
 from apps.payments.gateways.simulated import DECLINE_CARD, SUCCESS_CARD
 from apps.payments.models import Payment, PaymentStatus
@@ -35,9 +36,17 @@ class OrderLineSerializer(serializers.ModelSerializer[OrderLine]):
 
 
 class OrderEventSerializer(serializers.ModelSerializer[OrderEvent]):
+    state = serializers.ChoiceField(
+        choices=[("", "The order as a whole"), *OrderState.choices],
+        read_only=True,
+        help_text="Which of the order's two states changed: `fulfillment` or `payment`; "
+        "blank for the order's placing (`to_status` `placed`) and for history from before "
+        "the order had two states.",
+    )
+
     class Meta:
         model = OrderEvent
-        fields = ["created_at", "from_status", "to_status", "note"]
+        fields = ["created_at", "state", "from_status", "to_status", "note"]
         read_only_fields = fields
 
 
@@ -74,7 +83,20 @@ class OrderListSerializer(serializers.ModelSerializer[Order]):
 
     class Meta:
         model = Order
-        fields = ["number", "url", "status", "created_at", "currency", "total", "lines"]
+        fields = [
+            "number",
+            "url",
+            "fulfillment_status",
+            "payment_status",
+            "created_at",
+            "currency",
+            "total",
+            "lines",
+        ]
+        extra_kwargs = {
+            "fulfillment_status": {"help_text": "Where the parcel is."},
+            "payment_status": {"help_text": "Where the money is."},
+        }
         read_only_fields = fields
 
 
@@ -82,7 +104,9 @@ class OrderDetailSerializer(OrderListSerializer):
     shipping_address = OrderAddressSerializer(source="*", read_only=True)
     shipping_method = serializers.CharField(source="shipping_method_name", read_only=True)
     payable = serializers.BooleanField(
-        source="is_payable", read_only=True, help_text="Pending payment: POST …/pay/ to pay."
+        source="is_payable",
+        read_only=True,
+        help_text="Unpaid and not cancelled: POST …/pay/ to pay.",
     )
     events = OrderEventSerializer(many=True, read_only=True, help_text="Status history.")
     payments = PaymentSerializer(many=True, read_only=True, help_text="Newest first.")
@@ -91,7 +115,8 @@ class OrderDetailSerializer(OrderListSerializer):
         fields = [
             "number",
             "url",
-            "status",
+            "fulfillment_status",
+            "payment_status",
             "payable",
             "created_at",
             "email",

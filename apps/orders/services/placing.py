@@ -1,12 +1,11 @@
-"""Placing orders and moving them through their statuses, safely under concurrency."""
+"""Placing orders: a cart becomes an order in one transaction, taking its stock last."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,19 +19,13 @@ from apps.catalog.choices import StockReason
 from apps.catalog.models import Variant
 from apps.catalog.selectors import buyable_variants
 from apps.catalog.services import InsufficientStock, stock_adjust
-from apps.core.errors import ApplicationError, Conflict
-from apps.core.queue import enqueue_on_commit
-from apps.orders.choices import NotificationKind, OrderStatus
-from apps.orders.models import Notification, Order, OrderEvent, OrderLine
+from apps.core.errors import ApplicationError
+from apps.orders.choices import PLACED, NotificationKind
+from apps.orders.models import Order, OrderEvent, OrderLine
+from apps.orders.services.outbox import notification_queue
 from apps.pricing.models import ShippingMethod
 from apps.pricing.money import ZERO, order_totals, totals
-from apps.vouchers.services import (
-    customer_key,
-    voucher_check,
-    voucher_discount,
-    voucher_redeem,
-    voucher_release,
-)
+from apps.vouchers.services import customer_key, voucher_check, voucher_discount, voucher_redeem
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L), so numbers read out on the
 # phone are unambiguous.
@@ -50,12 +43,6 @@ class OutOfStock(ApplicationError):
 
     code = "out_of_stock"
     status_code = 409
-
-
-class InvalidTransition(Conflict):
-    """The order is not in a status that allows this change (any more)."""
-
-    code = "invalid_status"
 
 
 @dataclass(frozen=True)
@@ -220,7 +207,7 @@ def _order_place(
             code=cart.voucher_code, order_id=order.pk, goods_total=goods, customer=customer
         )
     event = OrderEvent.objects.create(
-        order=order, to_status=order.status, actor=user, note="Order placed"
+        order=order, to_status=PLACED, actor=user, note="Order placed"
     )
     notification_queue(order=order, kind=NotificationKind.ORDER_CONFIRMATION)
     cart_clear(cart=cart)
@@ -264,149 +251,3 @@ def _out_of_stock(title: str, left: int | None, detail: str = "") -> OutOfStock:
     return OutOfStock(
         f"Sorry, {title} sold out while you were checking out: {detail} Please update your cart."
     )
-
-
-def order_transition(
-    *,
-    order: Order,
-    to_status: OrderStatus,
-    from_statuses: Iterable[OrderStatus],
-    actor: User | None = None,
-    note: str = "",
-    **fields: Any,
-) -> bool:
-    """Moves the order to `to_status` only if it is still in one of `from_statuses`.
-
-    One conditional UPDATE decides: of two actors racing (a payment and the expiry job),
-    exactly one sees a row count of 1 and goes on; the other is told it lost.
-    """
-    sources = list(from_statuses)
-    with transaction.atomic():
-        current = order.status
-        changed = Order.objects.filter(pk=order.pk, status__in=sources).update(
-            status=to_status, updated_at=timezone.now(), **fields
-        )
-        if not changed:
-            order.refresh_from_db()
-            return False
-        OrderEvent.objects.create(
-            order=order,
-            from_status=current if current in sources else "",
-            to_status=to_status,
-            actor=actor,
-            note=note,
-        )
-    order.refresh_from_db()
-    return True
-
-
-def _stock_return(order: Order, *, note: str) -> None:
-    """Gives back what a cancelled order held: its stock and its voucher use."""
-    voucher_release(order_id=order.pk)
-    for line in order.lines.exclude(variant=None).order_by("variant_id"):
-        assert line.variant_id is not None  # noqa: S101 - excluded above; narrows the type
-        stock_adjust(
-            variant_id=line.variant_id, delta=line.quantity, reason=StockReason.RELEASE, note=note
-        )
-
-
-@transaction.atomic
-def order_cancel(*, order: Order, actor: User | None = None, note: str = "") -> Order:
-    """Cancels a pending or paid order and returns its stock, exactly once."""
-    if not order_transition(
-        order=order,
-        to_status=OrderStatus.CANCELLED,
-        from_statuses=[OrderStatus.PENDING_PAYMENT, OrderStatus.PAID],
-        actor=actor,
-        note=note or "Cancelled",
-        cancelled_at=timezone.now(),
-    ):
-        raise InvalidTransition(
-            f"Order {order.number} is {order.get_status_display().lower()} and cannot be cancelled."
-        )
-    _stock_return(order, note=f"Order {order.number} cancelled")
-    notification_queue(order=order, kind=NotificationKind.CANCELLED)
-    return order
-
-
-@transaction.atomic
-def order_expire(*, order_id: int) -> bool:
-    """Cancels one unpaid order past its deadline and returns its stock; False if it wasn't."""
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None or order.expires_at > timezone.now():
-        return False
-    if not order_transition(
-        order=order,
-        to_status=OrderStatus.CANCELLED,
-        from_statuses=[OrderStatus.PENDING_PAYMENT],
-        note="Payment not received in time",
-        cancelled_at=timezone.now(),
-    ):
-        return False
-    _stock_return(order, note=f"Order {order.number} expired unpaid")
-    notification_queue(order=order, kind=NotificationKind.CANCELLED)
-    return True
-
-
-def order_mark_paid(*, order: Order, actor: User | None = None, note: str = "") -> bool:
-    """Pending → paid; False if the order was cancelled (or paid) meanwhile."""
-    with transaction.atomic():
-        paid = order_transition(
-            order=order,
-            to_status=OrderStatus.PAID,
-            from_statuses=[OrderStatus.PENDING_PAYMENT],
-            actor=actor,
-            note=note or "Payment received",
-            paid_at=timezone.now(),
-        )
-        if paid:
-            notification_queue(order=order, kind=NotificationKind.PAYMENT_RECEIVED)
-    return paid
-
-
-@transaction.atomic
-def order_ship(
-    *, order: Order, carrier: str, tracking_number: str, actor: User | None = None
-) -> Order:
-    """Paid → shipped, with carrier and tracking number; the customer is e-mailed."""
-    if not carrier.strip() or not tracking_number.strip():
-        raise ApplicationError("Enter the carrier and the tracking number.")
-    if not order_transition(
-        order=order,
-        to_status=OrderStatus.FULFILLED,
-        from_statuses=[OrderStatus.PAID],
-        actor=actor,
-        note=f"Shipped with {carrier} ({tracking_number})",
-        carrier=carrier.strip(),
-        tracking_number=tracking_number.strip(),
-        shipped_at=timezone.now(),
-    ):
-        raise InvalidTransition(
-            f"Order {order.number} is {order.get_status_display().lower()}; "
-            "only paid orders can be shipped."
-        )
-    notification_queue(order=order, kind=NotificationKind.SHIPPED)
-    return order
-
-
-def order_mark_delivered(*, order: Order, actor: User | None = None) -> Order:
-    if not order_transition(
-        order=order,
-        to_status=OrderStatus.DELIVERED,
-        from_statuses=[OrderStatus.FULFILLED],
-        actor=actor,
-        note="Delivered",
-        delivered_at=timezone.now(),
-    ):
-        raise InvalidTransition(
-            f"Order {order.number} is {order.get_status_display().lower()}; "
-            "only shipped orders can be marked delivered."
-        )
-    return order
-
-
-def notification_queue(*, order: Order, kind: str) -> Notification:
-    """Records an e-mail owed to the customer and sends it after commit (outbox)."""
-    notification = Notification.objects.create(order=order, kind=kind)
-    enqueue_on_commit("apps.orders.tasks.send_notification", notification.pk)
-    return notification

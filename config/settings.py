@@ -50,6 +50,8 @@ SHOP_PRICES_INCLUDE_TAX = env.bool("SHOP_PRICES_INCLUDE_TAX", default=True)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=10)
 # Unpaid orders hold their stock this long before the expiry job cancels them.
 ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30)
+# Guests' e-mail links open their order in any browser for this long (signed, no table).
+GUEST_ORDER_LINK_MAX_AGE_DAYS = env.int("GUEST_ORDER_LINK_MAX_AGE_DAYS", default=30)
 PAYMENT_GATEWAY = env.str(
     "PAYMENT_GATEWAY", default="apps.payments.gateways.simulated.SimulatedCardGateway"
 )

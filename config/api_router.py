@@ -36,5 +36,13 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up code as a script of its own, so the docs
     # work under the site's Content-Security-Policy, which forbids inline script.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # The page is only read: an OPTIONS would hand DRF's description of the view to its HTML
+    # renderer, which has no template for one (a 500); it answers 405 instead.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", http_method_names=["get", "head"]
+        ),
+        name="docs",
+    ),
 ]

@@ -50,6 +50,8 @@ SHOP_PRICES_INCLUDE_TAX = env.bool("SHOP_PRICES_INCLUDE_TAX", default=True)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=10)
 # Unpaid orders hold their stock this long before the expiry job cancels them.
 ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30)
+# Guests' e-mail links open their order in any browser for this long (signed, no table).
+GUEST_ORDER_LINK_MAX_AGE_DAYS = env.int("GUEST_ORDER_LINK_MAX_AGE_DAYS", default=30)
 PAYMENT_GATEWAY = env.str(
     "PAYMENT_GATEWAY", default="apps.payments.gateways.simulated.SimulatedCardGateway"
 )
@@ -233,12 +235,28 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
-# Embedded mode serves uploads from Django; production hands them to the web server/CDN.
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not IS_PRODUCTION)
+# Uploads and their renditions stay on this host's disk unless MEDIA_STORAGE_URL names an
+# S3-compatible bucket (s3://bucket?endpoint_url=..., see config/media_storage.py): with
+# several app hosts, a file on one host's disk is a broken image on all the others.
+MEDIA_STORAGE_URL = env.str("MEDIA_STORAGE_URL", default="")
+MEDIA_ORIGINS: list[str] = []
+if MEDIA_STORAGE_URL:
+    from config.media_storage import media_storage_from_url
+
+    _media = media_storage_from_url(MEDIA_STORAGE_URL)
+    _media_storage = _media.storage
+    # Pages link to the bucket's public address; the CSP's img-src below allows it.
+    MEDIA_URL = _media.base_url
+    MEDIA_ORIGINS.append(_media.origin)
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+# Embedded mode serves uploads from Django; production hands them to the web server/CDN,
+# and a bucket serves its own.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not IS_PRODUCTION and not MEDIA_STORAGE_URL)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         # Hashed names + gzip/brotli variants made at collectstatic time.
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
@@ -290,7 +308,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

@@ -10,6 +10,7 @@ from django.urls import include, path, re_path
 from apps.catalog import views as catalog_views
 from apps.catalog.sitemaps import SITEMAPS
 from apps.core import views as core_views
+from apps.core.api import API_PREFIX
 
 urlpatterns = [
     path("", catalog_views.home, name="home"),
@@ -28,9 +29,15 @@ urlpatterns = [
     path("checkout/", include("apps.checkout.urls")),
     path("accounts/orders/", include("apps.orders.urls")),
     path("accounts/", include("apps.accounts.urls")),
-    path("api/v1/", include("config.api_router")),
+    path(API_PREFIX, include("config.api_router")),
     path("admin/", admin.site.urls),
 ]
+
+# Under API_PREFIX these answer the API's JSON error shape; elsewhere, the site's pages.
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error
 
 if settings.SERVE_MEDIA:
     # Embedded mode only: production serves MEDIA_URL from the web server or a CDN.

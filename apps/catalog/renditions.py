@@ -92,8 +92,8 @@ def image_renditions_make(*, image_id: int) -> bool:
 
     Returns False when there is nothing to record: the image row is gone, or its file is
     missing or unreadable (then `renditions` holds `{"error": ...}` and the failure is
-    logged, because no retry can fix it). Storage errors (OSError) propagate, so the
-    task retries them.
+    logged, because no retry can fix it). Storage errors (OSError, botocore's errors
+    with a bucket) propagate, so the task retries them.
     """
     row = ProductImage.objects.filter(pk=image_id).values("image", "renditions").first()
     if row is None:

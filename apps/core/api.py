@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.types import OpenApiTypes
@@ -33,6 +33,9 @@ from apps.core.idempotency import (
 )
 from apps.core.models import IdempotencyRecord
 
+# Where config/urls.py mounts the API. Every answer under it is JSON, errors in the one shape,
+# whether a view of the API made it or Django did (no route matched, a view crashed).
+API_PREFIX = "api/v1/"
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -83,6 +86,12 @@ def _flatten(detail: Any, name: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Maps ApplicationError and DRF errors to `{"error": {"code", "message", "fields"}}`."""
+    request = context.get("request")
+    if request is not None:
+        # An error is JSON even from a view whose success is not (the docs' HTML, the
+        # schema's YAML), so that a client reads one shape wherever it asked.
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "message": exc.message, "fields": exc.fields}
         return Response({"error": body}, status=exc.status_code)
@@ -111,6 +120,25 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         }
     response.data = {"error": body}
     return response
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    """Whether the request is for the API, whatever answers it (a view, or no route)."""
+    return request.path_info.startswith(f"/{API_PREFIX}")
+
+
+def error_response(exc: exceptions.APIException) -> HttpResponse:
+    """`exc` in the one error shape, for answers Django makes outside DRF's views."""
+    response = exception_handler(exc, {})
+    assert response is not None  # noqa: S101 - the handler shapes every APIException
+    # Rendered here, by the renderer of the API's views, since nothing renders what Django's
+    # error handlers return: the same bytes a view's own error would have.
+    renderer = JSONRenderer()
+    return HttpResponse(
+        renderer.render(response.data),
+        status=response.status_code,
+        content_type=renderer.media_type,
+    )
 
 
 IDEMPOTENCY_PARAMETERS = [

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.orders.choices import NotificationKind
+from apps.orders.links import order_email_url
 from apps.orders.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,11 @@ def notification_send(*, notification_id: int) -> bool:
             "order": order,
             "lines": list(order.lines.all()),
             "shop_name": settings.SHOP_NAME,
-            "order_url": f"{settings.SITE_URL}{order.get_absolute_url()}",
+            "order_url": order_email_url(order=order),
+            # Only guests' links expire; members' links are plain and need a sign-in.
+            "order_link_days": (
+                settings.GUEST_ORDER_LINK_MAX_AGE_DAYS if order.user_id is None else None
+            ),
         }
         template = f"emails/{notification.kind}"
         message = EmailMultiAlternatives(

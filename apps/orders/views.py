@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from typing import cast
+from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.catalog.views import paginate
-from apps.orders import selectors
+from apps.orders import links, selectors
 from apps.orders.models import Order
 
 GUEST_SESSION_KEY = "guest_orders"
@@ -37,9 +40,31 @@ def _visible_order(request: HttpRequest, number: str, *, staff_too: bool = False
     return order
 
 
-def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+def order_detail(request: HttpRequest, number: str) -> HttpResponseBase:
     """Owner only: another shopper's order number is a 404, not a 403."""
+    if links.LINK_PARAMETER in request.GET:
+        return _open_guest_link(request, number, request.GET[links.LINK_PARAMETER])
     return render(request, "orders/order_detail.html", {"order": _visible_order(request, number)})
+
+
+def _open_guest_link(request: HttpRequest, number: str, token: str) -> HttpResponseBase:
+    """A guest's e-mail link: lets this browser see that one order, as its placer can."""
+    try:
+        links.guest_order_token_check(number=number, token=token)
+    except links.GuestLinkExpired:
+        if number in request.session.get(GUEST_SESSION_KEY, []):
+            return redirect("orders:detail", number=number)
+        messages.info(
+            request, "This link has expired; look up your order with its number and e-mail."
+        )
+        return redirect(f"{reverse('orders:lookup')}?{urlencode({'number': number})}")
+    except links.GuestLinkInvalid:
+        # The same 404 as an unknown number, so a forged token tells nothing about orders.
+        raise Http404("No such order.") from None
+    remember_guest_order(request, number)
+    # Off the token's URL at once, so it does not linger in the address bar or leak in a
+    # Referer header from the order page; the session grants access from here on.
+    return redirect("orders:detail", number=number)
 
 
 def order_invoice(request: HttpRequest, number: str) -> HttpResponse:
@@ -62,7 +87,8 @@ class OrderLookupForm(forms.Form):
 
 
 def order_lookup(request: HttpRequest) -> HttpResponse:
-    form = OrderLookupForm(request.POST or None)
+    # ?number= comes from an expired e-mail link: the guest then only types the e-mail.
+    form = OrderLookupForm(request.POST or None, initial={"number": request.GET.get("number")})
     if request.method == "POST" and form.is_valid():
         order = selectors.order_for_guest(**form.cleaned_data)
         if order is not None:

@@ -18,7 +18,7 @@ from apps.catalog import services
 from apps.catalog.cache import catalog_key
 from apps.catalog.http import API_KIND
 from apps.core import cache as core_cache
-from tests.catalog.test_admin import _form_data
+from tests.catalog.support import _form_data
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db

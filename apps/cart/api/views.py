@@ -155,6 +155,19 @@ class CartVoucherView(generics.GenericAPIView[Any]):
     throttle_scope = "voucher"
     serializer_class = CartVoucherSerializer
 
+    def get_object(self) -> Cart:
+        """The cart the code is kept on: the caller's, or the unsaved one a PUT would make.
+
+        A singleton has no queryset or lookup for GenericAPIView's own get_object(), and
+        DRF's OPTIONS calls get_object() to check a PUT's object permissions: without this,
+        every signed-in OPTIONS was a 500. Unsaved because describing the view must not
+        make a cart.
+        """
+        user = cast(User, self.request.user)
+        cart = request_cart(self.request) or Cart(user=user)
+        self.check_object_permissions(self.request, cart)
+        return cart
+
     @extend_schema(
         summary="Apply a voucher code",
         description="Checks the code against the cart's goods and keeps it on the cart; the "

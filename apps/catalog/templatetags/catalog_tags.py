@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import template
 from django.conf import settings
@@ -31,6 +32,14 @@ def _srcset(renditions: list[dict[str, Any]], fmt: str) -> str:
     return ", ".join(
         f"{default_storage.url(r[fmt])} {r['width']}w" for r in renditions if r.get(fmt)
     )
+
+
+@register.filter
+def absolute_media_url(name: str) -> str:
+    """A stored file's URL for links read off the page (og:image): the storage's own URL,
+    on SITE_URL when it is a path (local disk) and as it is when it names a bucket."""
+    url = default_storage.url(name)
+    return url if urlsplit(url).scheme else f"{settings.SITE_URL}{url}"
 
 
 @register.inclusion_tag("catalog/_picture.html")

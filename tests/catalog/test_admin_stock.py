@@ -130,7 +130,7 @@ def test_inline_stock_changes_and_new_variants_record_movements(staff_client, st
         {
             "product": product.pk,
             "sku": "NEW-1",
-            "options": '{"Size": "L"}',
+            "option_size": "L",
             "price": "8.00",
             "is_active": "on",
             "weight_grams": "0",
@@ -170,7 +170,6 @@ def test_a_variant_added_in_the_variant_admin_gets_its_stock_as_a_movement(staff
         {
             "product": product.pk,
             "sku": "ADD-1",
-            "options": "{}",
             "price": "5.00",
             "is_active": "on",
             "weight_grams": "0",
@@ -185,13 +184,6 @@ def test_a_variant_added_in_the_variant_admin_gets_its_stock_as_a_movement(staff
     assert variant.stock == 12
     movement = StockMovement.objects.get(variant=variant)
     assert (movement.delta, movement.reason, movement.actor) == (12, "received", staff)
-
-
-def test_options_must_be_a_json_object(staff_client):
-    variant = VariantFactory()
-    response = _variant_change(staff_client, variant, options='["M"]')
-    assert response.status_code == 200
-    assert "Options must look like" in str(response.context["adminform"].form.errors)
 
 
 # --- Stock movements are a read-only ledger -------------------------------------------

@@ -11,7 +11,13 @@ from django.http import HttpRequest
 from apps.catalog import services
 from apps.catalog.admin.base import CatalogChangesAdmin
 from apps.catalog.admin.filters import VariantStockFilter
-from apps.catalog.admin.forms import VariantAdminForm
+from apps.catalog.admin.forms import (
+    AdminField,
+    VariantAdminForm,
+    variant_admin_form,
+    variant_form_fields,
+    variant_option_names,
+)
 from apps.catalog.admin.stock import request_actor, variant_save
 from apps.catalog.models import StockMovement, Variant
 
@@ -55,6 +61,22 @@ class VariantAdmin(CatalogChangesAdmin, admin.ModelAdmin):
     @admin.display(description="Options")
     def option_values(self, variant: Variant) -> str:
         return " / ".join(str(value) for value in variant.options.values())
+
+    def get_fields(self, request: HttpRequest, obj: Variant | None = None) -> list[AdminField]:
+        fields = super().get_fields(request, obj)
+        return variant_form_fields(fields, self._option_names(obj))
+
+    def get_form(
+        self, request: HttpRequest, obj: Variant | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        kwargs["form"] = variant_admin_form(self._option_names(obj))
+        return super().get_form(request, obj, change, **kwargs)
+
+    @staticmethod
+    def _option_names(variant: Variant | None) -> tuple[str, ...]:
+        # A new variant's product is picked on the page itself, so its names are unknown
+        # while the form is drawn: the add page takes "Name: value" lines instead.
+        return () if variant is None else variant_option_names(variant.product)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Variant | None = None) -> list[str]:
         # Moving a variant to another product would need two prices refreshed; staff add

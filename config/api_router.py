@@ -12,6 +12,7 @@ from apps.catalog.api.views import CategoryViewSet, ProductViewSet
 from apps.checkout.api.views import CheckoutView, ShippingMethodViewSet
 from apps.orders.api.views import OrderViewSet
 from apps.payments.api.views import PaymentWebhookView
+from apps.sales.api.views import SaleViewSet
 
 app_name = "api"
 
@@ -22,6 +23,7 @@ router.register("products", ProductViewSet, basename="product")
 router.register("cart/items", CartItemViewSet, basename="cart-item")
 router.register("shipping-methods", ShippingMethodViewSet, basename="shipping-method")
 router.register("orders", OrderViewSet, basename="order")
+router.register("sales", SaleViewSet, basename="sale")
 
 urlpatterns = [
     *router.urls,

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "apps.core",
     "apps.pricing",
+    "apps.waitingroom",
+    "apps.sales",
     "apps.accounts",
     "apps.catalog",
     "apps.cart",

@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("sales/", include("apps.sales.urls")),
     path("cart/", include("apps.cart.urls")),
     path("checkout/", include("apps.checkout.urls")),
     path("accounts/orders/", include("apps.orders.urls")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from apps.accounts.models import User
+from apps.sales import selectors as sales_selectors
 from config.celery import app as celery_app
 from tests.factories import UserFactory
 
@@ -62,6 +64,15 @@ def _eager_celery() -> Iterator[None]:
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _no_sales_scheduled(monkeypatch) -> None:
+    # Each process keeps a copy of the sales schedule for a few seconds; in tests it
+    # starts empty and stays put, so no test sees another's sales and no query budget
+    # pays for a refresh it did not ask for. Tests that make sales call schedule_forget().
+    monkeypatch.setattr(sales_selectors, "SCHEDULE_SECONDS", 3600.0)
+    monkeypatch.setattr(sales_selectors, "_cached", (time.monotonic(), []))
 
 
 @pytest.fixture(autouse=True)

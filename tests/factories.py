@@ -119,3 +119,34 @@ class VoucherFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"SAVE{n}")
     kind = "percentage"
     value = Decimal("10")
+
+
+def _days_after(moment, days: float):
+    """`days` after `moment` (None: now). Imported here: this block was appended below the
+    file's imports."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (moment or timezone.now()) + timedelta(days=days)
+
+
+class SaleFactory(factory.django.DjangoModelFactory):
+    """A draft sale starting in a day and lasting two; pass `scheduled_at=` to schedule it."""
+
+    class Meta:
+        model = "sales.Sale"
+
+    name = factory.Sequence(lambda n: f"Sale {n}")
+    slug = factory.Sequence(lambda n: f"sale-{n}")
+    starts_at = factory.LazyFunction(lambda: _days_after(None, 1))
+    ends_at = factory.LazyAttribute(lambda sale: _days_after(sale.starts_at, 2))
+
+
+class SaleItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sales.SaleItem"
+
+    sale = factory.SubFactory(SaleFactory)
+    variant = factory.SubFactory(VariantFactory)
+    sale_price = factory.LazyAttribute(lambda item: item.variant.price / 2)

@@ -51,6 +51,15 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def customer_key(*, user_id: int | None, email: str) -> str:
+    """Who a customer is, for limits per customer: the account, or a guest's e-mail.
+
+    A guest is known only by the normalised address they type: a second address makes a
+    second customer (the limit stops a careless or casual repeat, not a determined one).
+    """
+    return f"user:{user_id}" if user_id else f"email:{normalize_email(email)}"
+
+
 class User(AbstractUser):
     """A customer or a staff member; the e-mail address is the login."""
 

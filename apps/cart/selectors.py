@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Sum
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import ProductImage
 from apps.pricing.money import Totals, line_total, totals
+from apps.sales.selectors import price_now, sale_prices
 
 
 @dataclass(frozen=True)
@@ -72,15 +73,18 @@ def cart_summary(*, cart: Cart | None, with_voucher: bool = True) -> CartSummary
         .order_by("created_at", "id")
     )
     items = []
-    for line in lines:
+    rows = list(lines)
+    sales = sale_prices(variant_ids=[line.variant_id for line in rows])
+    for line in rows:
         variant = line.variant
         available = variant.is_active and variant.product.is_active and variant.stock > 0
+        price = price_now(variant_id=variant.pk, regular=variant.price, prices=sales)
         items.append(
             CartItem(
                 line=line,
-                unit_price=variant.price,
-                total=line_total(variant.price, line.quantity),
-                price_changed=variant.price != line.price_seen,
+                unit_price=price,
+                total=line_total(price, line.quantity),
+                price_changed=price != line.price_seen,
                 sold_out=not available,
                 too_many=available and line.quantity > variant.stock,
             )
@@ -89,7 +93,8 @@ def cart_summary(*, cart: Cart | None, with_voucher: bool = True) -> CartSummary
     goods = totals(lines=priced)
     if not (with_voucher and cart.voucher_code):
         return CartSummary(items=items, totals=goods)
-    from apps.vouchers.services import VoucherInvalid, customer_key, voucher_check, voucher_discount
+    from apps.accounts.models import customer_key
+    from apps.vouchers.services import VoucherInvalid, voucher_check, voucher_discount
 
     customer = customer_key(user_id=cart.user_id, email="") if cart.user_id else None
     try:

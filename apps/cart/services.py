@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,6 +13,7 @@ from apps.cart.models import Cart, CartLine
 from apps.catalog.models import Variant
 from apps.catalog.selectors import buyable_variants
 from apps.core.errors import ApplicationError
+from apps.sales.selectors import price_now, sale_prices
 
 
 class CartError(ApplicationError):
@@ -68,6 +70,13 @@ def _check_stock(variant: Variant, quantity: int) -> None:
 
 # No savepoint of its own: a refusal undoes the caller's transaction with it, which is what
 # both callers want (a cart made for a refused add goes too), for two round trips fewer.
+def _price(variant: Variant) -> Decimal:
+    """The price the shopper sees now (a sale's while it is live), kept as `price_seen`."""
+    return price_now(
+        variant_id=variant.pk, regular=variant.price, prices=sale_prices(variant_ids=[variant.pk])
+    )
+
+
 @transaction.atomic(savepoint=False)
 def cart_add_item(*, cart: Cart, variant_id: object, quantity: object = 1) -> CartLine:
     """Adds to the cart; adding a variant already there increases its quantity."""
@@ -88,7 +97,7 @@ def cart_add_item(*, cart: Cart, variant_id: object, quantity: object = 1) -> Ca
         try:
             with transaction.atomic():
                 line = CartLine.objects.create(
-                    cart=cart, variant=variant, quantity=new_quantity, price_seen=variant.price
+                    cart=cart, variant=variant, quantity=new_quantity, price_seen=_price(variant)
                 )
         except IntegrityError:
             # A concurrent add of the same variant won the insert: add to that line instead.
@@ -96,7 +105,7 @@ def cart_add_item(*, cart: Cart, variant_id: object, quantity: object = 1) -> Ca
     else:
         line.variant = variant  # already loaded, with its product: callers show both
         line.quantity = new_quantity
-        line.price_seen = variant.price
+        line.price_seen = _price(variant)
         line.save(update_fields=["quantity", "price_seen"])
     cart.save(update_fields=["updated_at"])
     return line
@@ -110,7 +119,7 @@ def cart_set_quantity(*, cart: Cart, line_id: object, quantity: object) -> CartL
     variant = _buyable_variant(line.variant_id)
     _check_stock(variant, wanted)
     line.quantity = wanted
-    line.price_seen = variant.price
+    line.price_seen = _price(variant)
     line.save(update_fields=["quantity", "price_seen"])
     return line
 

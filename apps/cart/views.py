@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from apps.accounts.models import User
+from apps.accounts.models import User, customer_key
 from apps.cart.forms import VoucherForm
 from apps.cart.http import cart_for_request, remember_cart
 from apps.cart.models import Cart
@@ -29,7 +29,9 @@ from apps.cart.services import (
     parse_quantity,
 )
 from apps.catalog.templatetags.catalog_tags import money as money_label
-from apps.vouchers.services import VoucherInvalid, customer_key
+from apps.sales.room import room_gate_variants
+from apps.vouchers.services import VoucherInvalid
+from apps.waitingroom.http import waiting_room_response
 
 
 @require_GET
@@ -50,8 +52,19 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def cart_add(request: HttpRequest) -> HttpResponseRedirect:
-    """Adds from the product page; success and refusal both go back with a message."""
+def cart_add(request: HttpRequest) -> HttpResponse:
+    """Adds from the product page; success and refusal both go back with a message.
+
+    A sale item while its sale's waiting room is full: the shopper waits in line first.
+    """
+    waiting = room_gate_variants(request, variant_ids=[request.POST.get("variant", "")])
+    if waiting is not None:
+        return waiting_room_response(
+            request,
+            waiting.decision,
+            title=waiting.sale.name,
+            retry_url=waiting.sale.get_absolute_url(),
+        )
     quantity = _quantity_input(request.POST.get("quantity", "1"))
     try:
         # A cart created for an add the service refuses is rolled back with it, so a

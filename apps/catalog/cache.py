@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from apps.core.cache import digest, namespace_bump, namespace_prefetch, namespace_version
+from apps.core.cache import (
+    CATALOG_NAMESPACE,
+    digest,
+    namespace_bump,
+    namespace_prefetch,
+    namespace_version,
+)
+from apps.sales.selectors import sale_schedule_phase
 
-NAMESPACE = "catalog"
+NAMESPACE = CATALOG_NAMESPACE
+
+# Kinds that show no price and no sale: their entries outlive a sale's start and end.
+# (The visible categories' entry is named once, at import, before any clock is read.)
+SALE_BLIND = frozenset({"visible-categories", "category-tree", "category", "count"})
 
 
 def catalog_version() -> int:
@@ -14,8 +25,16 @@ def catalog_version() -> int:
 
 
 def catalog_entry(kind: str, *parts: object) -> str:
-    """What names an entry of `kind` (e.g. "count") within a catalog version."""
-    return f"{kind}:{digest(*parts)}"
+    """What names an entry of `kind` (e.g. "count") within a catalog version.
+
+    Entries that can show a sale also name the sale phase (which sales are live, which
+    are to come), so they switch at a sale's first and last second although nothing
+    was written then. The phase comes from the clock and a schedule each process
+    refreshes every few seconds: a warm page asks nothing more for it.
+    """
+    if kind in SALE_BLIND:
+        return f"{kind}:{digest(*parts)}"
+    return f"{kind}:{digest(*parts, sale_schedule_phase())}"
 
 
 def catalog_key(kind: str, *parts: object) -> str:

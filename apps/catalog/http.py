@@ -14,12 +14,14 @@ from rest_framework.response import Response
 from apps.catalog.cache import catalog_entry, catalog_key, catalog_prefetch, catalog_version
 from apps.core.cache import cached, digest
 from apps.core.visitor import visitor_state
+from apps.sales.selectors import sale_schedule_phase
 
 View = Callable[..., HttpResponseBase]
 
 
 def _page_etag(request: HttpRequest) -> str | None:
-    """What a page depends on: the catalog, the URL, and this visitor's own state.
+    """What a page depends on: the catalog, the sale phase, the URL, and this visitor's
+    own state.
 
     None when the visitor's state says the response must not be reused (a flash message
     waits). The visitor's parts (apps.core.visitor) keep one shopper's ETag from ever
@@ -28,7 +30,7 @@ def _page_etag(request: HttpRequest) -> str | None:
     state = visitor_state(request)
     if state is None:
         return None
-    return digest(catalog_version(), request.get_full_path(), *state)
+    return digest(catalog_version(), sale_schedule_phase(), request.get_full_path(), *state)
 
 
 Entries = Callable[..., list[str]]
@@ -59,13 +61,23 @@ def _conditional_page(view: View, entries: Entries) -> View:
                 patch_cache_control(not_modified, private=True, no_cache=True)
                 return not_modified
         response = view(request, *args, **kwargs)
-        if etag is not None and response.status_code == 200:
+        if etag is not None and response.status_code == 200 and not _kept_nowhere(response):
             response["ETag"] = f'"{etag}"'
         patch_cache_control(response, private=True, no_cache=True)
         patch_vary_headers(response, ["Cookie"])
         return response
 
     return wrapper
+
+
+def keep_nowhere(response: HttpResponseBase) -> None:
+    """For a page showing a countdown from the server's clock: a copy revalidated later
+    (a 304) would count down from the seconds that were left when it was first sent."""
+    patch_cache_control(response, no_store=True)
+
+
+def _kept_nowhere(response: HttpResponseBase) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
 
 
 # The cache entry of a catalog API read: its JSON, rendered, by URL. (The name changed
@@ -97,15 +109,18 @@ class RenderedJSON(Response):
 
 def cached_api_read(request: HttpRequest, build: Callable[[], Any]) -> Response:
     """The read's JSON from the cache, or `build()`'s data rendered and cached."""
+    # The ETag is named before the body is built: should a sale start or end in between,
+    # it names the earlier phase, and the next read fetches the new body.
+    etag = api_etag(request)
     body = cached(
         catalog_key(API_KIND, request.get_full_path()), lambda: JSONRenderer().render(build())
     )
-    return public(RenderedJSON(body), request)
+    return public(RenderedJSON(body), request, etag=etag)
 
 
 def api_etag(request: HttpRequest) -> str:
-    """Catalog API reads depend only on the catalog version and the URL."""
-    return f'"{digest(catalog_version(), request.get_full_path())}"'
+    """Catalog API reads depend only on the catalog version, the sale phase and the URL."""
+    return f'"{digest(catalog_version(), sale_schedule_phase(), request.get_full_path())}"'
 
 
 def conditional_api(request: HttpRequest) -> Response | None:
@@ -114,17 +129,18 @@ def conditional_api(request: HttpRequest) -> Response | None:
     The catalog version and the cached payload (`api_entry`) come in one round trip.
     """
     catalog_prefetch([api_entry(request)])
-    if get_conditional_response(request, etag=api_etag(request)) is None:
+    etag = api_etag(request)
+    if get_conditional_response(request, etag=etag) is None:
         return None
-    return public(Response(status=304), request)
+    return public(Response(status=304), request, etag=etag)
 
 
 ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
 
-def public(response: ResponseT, request: HttpRequest) -> ResponseT:
+def public(response: ResponseT, request: HttpRequest, *, etag: str | None = None) -> ResponseT:
     """Shared caches may keep it but must revalidate: it is the same for everyone."""
     if response.status_code in (200, 304):
-        response["ETag"] = api_etag(request)
+        response["ETag"] = etag or api_etag(request)
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from apps.catalog.cache import catalog_entry, catalog_key
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.models import Category, Product, ProductImage, Variant
 from apps.core.cache import cached
+from apps.sales.selectors import live_sale_ids, sale_prices, upcoming_sale_for
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
     ProductOrdering.NEWEST: ("-created_at", "-id"),
@@ -316,3 +318,59 @@ def option_facets(*, category: Category | None = None, limit: int = 2000) -> dic
 def subcategories(category: Category | None) -> list[Category]:
     """Visible children of `category`, or the visible top-level categories."""
     return category_index().children(category)
+
+
+@dataclass(frozen=True)
+class ProductSale:
+    """What a product card says while a sale is live: its lowest price now, and whether
+    the units set aside for it are gone."""
+
+    price: Decimal
+    sold_out: bool
+
+
+def product_sales(*, products: Iterable[Product]) -> dict[int, ProductSale]:
+    """The live sale of each of these products that has a variant in one, by product id.
+
+    No query while no sale is live; two while one is (the products' variants, then one
+    `sale_prices` for all of them), however many products a page shows.
+    """
+    ids = [product.pk for product in products]
+    if not ids or not live_sale_ids():
+        return {}
+    variants = list(
+        Variant.objects.filter(product_id__in=ids, is_active=True)
+        .order_by()
+        .values_list("pk", "product_id", "price")
+    )
+    prices = sale_prices(variant_ids=[pk for pk, _, _ in variants])
+    lowest: dict[int, Decimal] = {}
+    sold_out: dict[int, bool] = {}
+    for pk, product_id, regular in variants:
+        sale = prices.get(pk)
+        price = sale.price if sale is not None and not sale.sold_out else regular
+        lowest[product_id] = min(price, lowest.get(product_id, price))
+        if sale is not None:
+            sold_out[product_id] = sold_out.get(product_id, True) and sale.sold_out
+    return {
+        product_id: ProductSale(price=lowest[product_id], sold_out=out)
+        for product_id, out in sold_out.items()
+    }
+
+
+@dataclass(frozen=True)
+class SaleAhead:
+    """A sale that has not started yet, for a countdown to its first second."""
+
+    name: str
+    slug: str
+    starts_at: datetime
+
+
+def product_sale_ahead(*, product: Product) -> SaleAhead | None:
+    """The next sale of any of the product's active variants that is still to start."""
+    variants = product.active_variants  # type: ignore[attr-defined]
+    sale = upcoming_sale_for(variant_ids=[variant.pk for variant in variants])
+    if sale is None:
+        return None
+    return SaleAhead(name=sale.name, slug=sale.slug, starts_at=sale.starts_at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, cached_property
 from django.views.decorators.http import require_GET
 
@@ -19,10 +21,11 @@ from apps.catalog import selectors
 from apps.catalog.cache import catalog_entry, catalog_key, fragment_entry
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.forms import ProductFilterForm
-from apps.catalog.http import conditional_page
+from apps.catalog.http import conditional_page, keep_nowhere
 from apps.catalog.models import Category
 from apps.catalog.selectors import ProductFilters
 from apps.core.cache import cached
+from apps.sales.selectors import sale_prices
 
 PAGE_SIZE = 24
 
@@ -111,15 +114,23 @@ def _home_entries(request: HttpRequest) -> list[str]:
 @require_GET
 @conditional_page(_home_entries)
 def home(request: HttpRequest) -> HttpResponse:
+    # Lazy: inside the cached fragment these run only when the fragment is rebuilt.
+    featured = SimpleLazyObject(selectors.featured_products)
     return render(
         request,
         "catalog/home.html",
         {
-            # Lazy: inside the cached fragment these run only when the fragment is rebuilt.
-            "featured": SimpleLazyObject(selectors.featured_products),
+            "featured": featured,
+            "product_sales": _product_sales(featured),
             "categories": SimpleLazyObject(selectors.top_categories),
         },
     )
+
+
+def _product_sales(products: Any) -> Any:
+    """The cards' sale prices, read with the products they are for when a fragment is
+    rebuilt (the same lazy rows: the products are not read twice)."""
+    return SimpleLazyObject(lambda: selectors.product_sales(products=products))
 
 
 @dataclass(frozen=True)
@@ -200,6 +211,7 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             ],
             "page": page,
             "products": page.object_list,
+            "product_sales": _product_sales(page.object_list),
         },
     )
 
@@ -228,7 +240,11 @@ def filters_query(filters: ProductFilters) -> str:
 
 def _product_entries(request: HttpRequest, slug: str) -> list[str]:
     wanted = request.GET.get("variant", "")
-    return [catalog_entry("product", slug), fragment_entry("product", slug, wanted)]
+    return [
+        catalog_entry("product", slug),
+        catalog_entry("sale-ahead", slug),
+        fragment_entry("product", slug, wanted),
+    ]
 
 
 @require_GET
@@ -240,7 +256,15 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category: Category = product.category
     variants = product.active_variants  # type: ignore[attr-defined]
     selected = _selected_variant(wanted, variants)
-    return render(
+    # In a 1-tuple, because the cache takes None for a miss; keyed on the sale phase, so
+    # it is read again when the sale starts and when another is scheduled.
+    (ahead,) = cached(
+        catalog_key("sale-ahead", slug), lambda: (selectors.product_sale_ahead(product=product),)
+    )
+    # From the server's clock on every request: the countdown is outside the fragment.
+    seconds_left = math.ceil((ahead.starts_at - timezone.now()).total_seconds()) if ahead else 0
+    related = SimpleLazyObject(lambda: selectors.related_products(product=product))
+    response = render(
         request,
         "catalog/product_detail.html",
         {
@@ -254,9 +278,18 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "ancestors": SimpleLazyObject(
                 lambda: [*selectors.category_ancestors(category), category]
             ),
-            "related": SimpleLazyObject(lambda: selectors.related_products(product=product)),
+            "variant_sales": SimpleLazyObject(
+                lambda: sale_prices(variant_ids=[variant.pk for variant in variants])
+            ),
+            "related": related,
+            "product_sales": _product_sales(related),
+            "sale_ahead": ahead if seconds_left > 0 else None,
+            "seconds_left": seconds_left,
         },
     )
+    if seconds_left > 0:
+        keep_nowhere(response)
+    return response
 
 
 def _selected_variant(wanted: str, variants: list[Any]) -> Any:

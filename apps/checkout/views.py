@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
@@ -35,7 +36,10 @@ from apps.payments.models import PaymentStatus
 from apps.payments.services import OrderNotPayable, PaymentDeclined, order_pay
 from apps.pricing.models import ShippingMethod
 from apps.pricing.money import Totals, order_totals
+from apps.sales.room import room_done_variants, room_gate_cart
+from apps.sales.services.claims import SaleLimitReached, SaleSoldOut
 from apps.vouchers.services import VoucherInvalid
+from apps.waitingroom.http import waiting_room_response
 
 DETAILS_SESSION_KEY = "checkout"
 PLACED_SESSION_KEY = "checkout_placed"
@@ -122,6 +126,14 @@ def checkout_place(request: HttpRequest) -> HttpResponseBase:
         messages.error(request, "Your checkout details changed. Please check your order again.")
         return redirect("checkout:review")
     cart = cart_for_request(request)
+    waiting = room_gate_cart(request, cart=cart)
+    if waiting is not None:
+        return waiting_room_response(
+            request,
+            waiting.decision,
+            title=waiting.sale.name,
+            retry_url=reverse("checkout:review"),
+        )
     summary = cart_summary(cart=cart)
     # An empty cart here usually means the same form was submitted twice at once and the
     # other submission placed the order: order_place then answers with that order.
@@ -150,13 +162,16 @@ def checkout_place(request: HttpRequest) -> HttpResponseBase:
             user=user,
             checkout_token=token,
         )
-    except (OutOfStock, CheckoutError) as error:
+    except (OutOfStock, CheckoutError, SaleLimitReached, SaleSoldOut) as error:
         messages.error(request, error.message)
         return redirect("cart:detail")
     except VoucherInvalid as error:
         # Back to the review page, whose voucher box can remove the code or take another.
         messages.error(request, _voucher_refusal(error.message))
         return redirect("checkout:review")
+    room_done_variants(
+        request, variant_ids=(line.variant_id for line in order.lines.all() if line.variant_id)
+    )
     request.session.pop(DETAILS_SESSION_KEY, None)
     request.session[PLACED_SESSION_KEY] = {**dict(list(placed.items())[-4:]), token: order.number}
     if order.user_id is None:

@@ -28,6 +28,9 @@ from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
+# The catalog's namespace, named here so that apps below the catalog (sales) can bump it.
+CATALOG_NAMESPACE = "catalog"
+
 T = TypeVar("T")
 
 # Counted per process; the metrics issue will export them. Tests read them directly.

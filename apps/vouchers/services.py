@@ -29,10 +29,6 @@ def normalize_code(code: str) -> str:
     return code.strip().upper()
 
 
-def customer_key(*, user_id: int | None, email: str) -> str:
-    return f"user:{user_id}" if user_id else f"email:{email.strip().lower()}"
-
-
 def voucher_discount(*, voucher: Voucher, goods_total: Decimal) -> Decimal:
     """The discount on the goods (never shipping), never more than the goods cost."""
     if voucher.kind == VoucherKind.PERCENTAGE:

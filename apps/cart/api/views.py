@@ -15,7 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.models import User, customer_key
 from apps.cart.api.serializers import (
     CartItemCreateSerializer,
     CartItemUpdateSerializer,
@@ -34,7 +34,9 @@ from apps.cart.services import (
 )
 from apps.core.api import ErrorSerializer
 from apps.core.throttling import ScopedRateThrottle
-from apps.vouchers.services import customer_key
+from apps.sales.room import room_gate_variants
+from apps.waitingroom.api.responses import waiting_room_api_response
+from apps.waitingroom.api.serializers import WAITING_ROOM_RESPONSE
 
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")
 LINE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such line in your cart.")
@@ -103,11 +105,19 @@ class CartItemViewSet(viewsets.GenericViewSet[CartLine]):
         description="Adding a variant already in the cart adds to its quantity. Prices and "
         "totals come from the shop: any other field in the body is ignored.",
         request=CartItemCreateSerializer,
-        responses={201: CartSerializer, 400: REFUSED, 401: UNAUTHENTICATED},
+        responses={
+            201: CartSerializer,
+            400: REFUSED,
+            401: UNAUTHENTICATED,
+            429: WAITING_ROOM_RESPONSE,
+        },
     )
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        waiting = room_gate_variants(request, variant_ids=[serializer.validated_data["variant"]])
+        if waiting is not None:
+            return waiting_room_api_response(waiting.decision)
         # A cart made for an add that is then refused goes with it.
         with transaction.atomic():
             cart = request_cart(request, create=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.catalog.models import LOW_STOCK_THRESHOLD, Category, Product, ProductImage, Variant
+from apps.sales.selectors import SalePrice
 
 # Exact stock counts would let anyone chart a product's sales; a quantity picker needs no
 # more than this, and the cart checks the real stock anyway.
@@ -23,6 +25,11 @@ STOCK_STATES = [
     ("low", f"Only a few left ({LOW_STOCK_THRESHOLD} or fewer)"),
     ("sold_out", "Sold out"),
 ]
+
+
+def _money(amount: Decimal) -> str:
+    """As the API's other prices are: a string with two places."""
+    return str(serializers.DecimalField(max_digits=10, decimal_places=2).to_representation(amount))
 
 
 def _absolute(context: Mapping[str, Any], url: str) -> str:
@@ -140,6 +147,14 @@ class VariantSerializer(serializers.ModelSerializer[Variant]):
         help_text=f"Units that can be bought now, exact up to {STOCK_QUANTITY_CAP}; "
         f"{STOCK_QUANTITY_CAP} means {STOCK_QUANTITY_CAP} or more."
     )
+    sale_price = serializers.SerializerMethodField(
+        help_text="What the variant costs in a live sale, which the cart and checkout "
+        "charge; null when it is in no live sale or the units set aside for the sale are "
+        "gone (then `price` applies)."
+    )
+    sale_ends_at = serializers.SerializerMethodField(
+        help_text="When `sale_price` stops applying (exclusive); null with it."
+    )
 
     class Meta:
         model = Variant
@@ -152,11 +167,32 @@ class VariantSerializer(serializers.ModelSerializer[Variant]):
             "on_sale",
             "stock_state",
             "stock_quantity",
+            "sale_price",
+            "sale_ends_at",
         ]
         read_only_fields = fields
 
     def get_stock_quantity(self, variant: Variant) -> int:
         return 0 if variant.stock_state == "sold_out" else min(variant.stock, STOCK_QUANTITY_CAP)
+
+    def _sale(self, variant: Variant) -> SalePrice | None:
+        # The view reads the sale prices of all the product's variants at once.
+        sale: SalePrice | None = self.context.get("sale_prices", {}).get(variant.pk)
+        return sale if sale is not None and not sale.sold_out else None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True))
+    def get_sale_price(self, variant: Variant) -> str | None:
+        sale = self._sale(variant)
+        return None if sale is None else _money(sale.price)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_sale_ends_at(self, variant: Variant) -> str | None:
+        sale = self._sale(variant)
+        return (
+            None
+            if sale is None
+            else str(serializers.DateTimeField().to_representation(sale.ends_at))
+        )
 
 
 class CategorySummarySerializer(serializers.ModelSerializer[Category]):

@@ -29,6 +29,7 @@ from apps.catalog.forms import ProductFilterForm
 from apps.catalog.http import cached_api_read, conditional_api
 from apps.catalog.models import Category, Product
 from apps.core.api import ErrorSerializer
+from apps.sales.selectors import sale_prices
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No active product with this slug.")
 BAD_REQUEST = OpenApiResponse(
@@ -194,6 +195,14 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     def get_object(self) -> Product:
         return selectors.product_get(slug=self.kwargs[self.lookup_field])
 
+    def _product(self) -> dict[str, Any]:
+        product = self.get_object()
+        variants = product.active_variants  # type: ignore[attr-defined]
+        # One read for all the variants; cached with the JSON under the sale phase.
+        prices = sale_prices(variant_ids=[variant.pk for variant in variants])
+        context = {**self.get_serializer_context(), "sale_prices": prices}
+        return self.get_serializer(product, context=context).data
+
     @extend_schema(
         summary="Product listing",
         description="Filtered, ordered and paged by cursor (24 per page): follow `next` and "
@@ -210,7 +219,8 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
 
     @extend_schema(
         summary="Product",
-        description="A product with its active variants, stock, photos and SEO fields.",
+        description="A product with its active variants, stock, photos and SEO fields, "
+        "and each variant's price in a live sale (`sale_price`, `sale_ends_at`).",
         parameters=[
             OpenApiParameter(
                 "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Product slug."
@@ -221,6 +231,4 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if (not_modified := conditional_api(request)) is not None:
             return not_modified
-        return cached_api_read(
-            request, lambda: super(ProductViewSet, self).retrieve(request, *args, **kwargs).data
-        )
+        return cached_api_read(request, self._product)

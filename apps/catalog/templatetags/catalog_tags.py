@@ -1,4 +1,4 @@
-"""Template helpers for prices and responsive product images."""
+"""Template helpers for prices, sale prices and responsive product images."""
 
 from __future__ import annotations
 
@@ -26,6 +26,14 @@ def money(amount: Decimal | None) -> str:
     if amount is None:
         return ""
     return f"{settings.SHOP_CURRENCY_SYMBOL}{number_format(amount, 2, force_grouping=True)}"
+
+
+@register.filter
+def sale_for(sales: Any, pk: int) -> Any:
+    """`product_sales|sale_for:product.pk`: this one's sale from a view's dict of them,
+    or None (also where the including page passes none)."""
+    lookup = getattr(sales, "get", None)
+    return lookup(pk) if lookup is not None else None
 
 
 def _srcset(renditions: list[dict[str, Any]], fmt: str) -> str:

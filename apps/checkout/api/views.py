@@ -21,6 +21,9 @@ from apps.orders.api.serializers import OrderDetailSerializer
 from apps.orders.models import Order
 from apps.orders.services import ShippingAddress, order_place
 from apps.pricing.models import ShippingMethod
+from apps.sales.room import room_done_variants, room_gate_cart
+from apps.waitingroom.api.responses import waiting_room_api_response
+from apps.waitingroom.api.serializers import WaitingRoomSerializer
 
 
 class ShippingMethodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ShippingMethod]):
@@ -70,19 +73,30 @@ class CheckoutView(generics.GenericAPIView[Any]):
             409: OpenApiResponse(
                 ErrorSerializer,
                 description="An item sold out meanwhile (`out_of_stock`; nothing was taken), "
-                "or a request with this Idempotency-Key is still running "
-                "(`idempotency_in_progress`).",
+                "a sale's units went to others first (`sale_sold_out`), the customer holds "
+                "as many units of a sale as it allows (`sale_limit_reached`), or a request "
+                "with this Idempotency-Key is still running (`idempotency_in_progress`).",
             ),
             422: OpenApiResponse(
                 ErrorSerializer, description="This Idempotency-Key was used for another request."
             ),
-            429: OpenApiResponse(ErrorSerializer, description="Too many checkouts; wait."),
+            429: OpenApiResponse(
+                WaitingRoomSerializer,
+                description="Too many checkouts (wait), or a sale item's waiting room is full: "
+                "the body has your `ticket`, `position` and `estimated_wait_seconds`, and "
+                "`Retry-After` says when to try again.",
+            ),
         },
     )
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        # Before the Idempotency-Key is claimed: a turn in the waiting room is no answer
+        # to keep and replay; the retry with the same key is then served as new.
+        waiting = room_gate_cart(request, cart=request_cart(request))
+        if waiting is not None:
+            return waiting_room_api_response(waiting.decision)
         return idempotent(self, request, lambda: self._place(data))
 
     def _place(self, data: dict[str, Any]) -> Response:
@@ -99,6 +113,9 @@ class CheckoutView(generics.GenericAPIView[Any]):
             # The answer is built before the stock is claimed, so that the hot item's row
             # lock is not held while it is (see order_place).
             before_stock_claim=lambda order: answer.append(self._placed(order)),
+        )
+        room_done_variants(
+            self.request, variant_ids=[line["variant"] for line in answer[0].data["lines"]]
         )
         return answer[0]
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.models import User, customer_key
 from apps.cart.models import Cart
 from apps.cart.services import cart_clear
 from apps.catalog.choices import StockReason
@@ -24,8 +24,10 @@ from apps.orders.choices import PLACED, NotificationKind
 from apps.orders.models import Order, OrderEvent, OrderLine
 from apps.orders.services.outbox import notification_queue
 from apps.pricing.models import ShippingMethod
-from apps.pricing.money import ZERO, order_totals, totals
-from apps.vouchers.services import customer_key, voucher_check, voucher_discount, voucher_redeem
+from apps.pricing.money import ZERO, line_total, order_totals, totals
+from apps.sales.selectors import price_now, sale_prices
+from apps.sales.services.claims import SaleLine, sale_claim
+from apps.vouchers.services import voucher_check, voucher_discount, voucher_redeem
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L), so numbers read out on the
 # phone are unambiguous.
@@ -154,7 +156,13 @@ def _order_place(
             # is what actually guards the stock.
             raise _out_of_stock(variants[variant_id].product.title, variants[variant_id].stock)
 
-    priced = [(variants[pk].price, qty) for pk, qty in lines]
+    # A variant in a live sale costs its sale price while the sale's units last; the
+    # order keeps that price even when it is paid after the sale ends.
+    sales = sale_prices(variant_ids=[pk for pk, _ in lines])
+    unit = {
+        pk: price_now(variant_id=pk, regular=variants[pk].price, prices=sales) for pk, _ in lines
+    }
+    priced = [(unit[pk], qty) for pk, qty in lines]
     goods = totals(lines=priced).subtotal
     customer = customer_key(user_id=user.pk if user else None, email=email)
     discount = ZERO
@@ -195,9 +203,9 @@ def _order_place(
                 sku=variants[pk].sku,
                 product_title=variants[pk].product.title,
                 options=variants[pk].options,
-                unit_price=variants[pk].price,
+                unit_price=unit[pk],
                 quantity=qty,
-                line_total=variants[pk].price * qty,
+                line_total=line_total(unit[pk], qty),
             )
             for pk, qty in lines
         ]
@@ -214,6 +222,13 @@ def _order_place(
     _known_relations(order, lines=order_lines, events=[event], payments=[])
     if before_stock_claim is not None:
         before_stock_claim(order)
+    on_sale = [
+        SaleLine(variant_id=pk, quantity=qty, title=variants[pk].product.title, sale=sales[pk])
+        for pk, qty in lines
+        if pk in sales and unit[pk] == sales[pk].price
+    ]
+    if on_sale:
+        sale_claim(order_id=order.pk, customer=customer, lines=on_sale)
     # The stock is claimed last, just before commit: all buyers of a flash-sale item queue
     # on its row lock, so the lock is held only for these UPDATEs and the commit, not for
     # the whole order. One conditional UPDATE per variant, in variant-id order (no

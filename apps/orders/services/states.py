@@ -29,6 +29,7 @@ from apps.orders.choices import (
 )
 from apps.orders.models import Order, OrderEvent
 from apps.orders.services.outbox import notification_queue
+from apps.sales.services.claims import sale_release
 from apps.vouchers.services import voucher_release
 
 # Money that can still be refunded, and so is also enough to ship against.
@@ -88,8 +89,9 @@ def _refused(order: Order, rule: str) -> InvalidTransition:
 
 
 def _stock_return(order: Order, *, note: str) -> None:
-    """Gives back what a cancelled order held: its stock and its voucher use."""
+    """Gives back what a cancelled order held: its stock, voucher use and sale units."""
     voucher_release(order_id=order.pk)
+    sale_release(order_id=order.pk)
     for line in order.lines.exclude(variant=None).order_by("variant_id"):
         assert line.variant_id is not None  # noqa: S101 - excluded above; narrows the type
         stock_adjust(

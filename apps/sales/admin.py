@@ -341,12 +341,14 @@ class SaleAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": f"{move.label} “{sale.name}”",
                 "opts": self.opts,
-                "sale": sale,
-                "status": selectors.sale_status_label(sale),
+                "object": sale,
+                "object_label": sale.name,
+                "now": selectors.sale_status_label(sale),
+                "note": "Unsaved changes on the sale's page are not kept: save them first.",
                 "intro": move.intro,
                 "submit_label": move.label,
             }
-            return TemplateResponse(request, "admin/sales/sale/sale_move.html", context)
+            return TemplateResponse(request, "admin/shopfront/confirm_step.html", context)
 
         return view
 

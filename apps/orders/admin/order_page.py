@@ -209,11 +209,13 @@ class OrderPageButtons(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": f"{step.title} {order.number}",
                 "opts": self.opts,
-                "order": order,
+                "object": order,
+                "object_label": order.number,
+                "now": order.status_summary,
                 "intro": step.intro(order),
                 "form": form,
                 "submit_label": step.submit,
             }
-            return TemplateResponse(request, "admin/orders/order/order_step.html", context)
+            return TemplateResponse(request, "admin/shopfront/confirm_step.html", context)
 
         return view

@@ -3,6 +3,7 @@
     python bench/prepare.py setup   --out DIR   buyers, flash-sale variant, URL lists
     python bench/prepare.py verify  --summary FILE --since EPOCH   flash-sale outcome
     python bench/prepare.py queries --out DIR   SQL queries per page, cache on or off
+    python bench/prepare.py room-setup / room-verify   the waiting-room sale (bench/roomdb.py)
 
 Every command prints one JSON object on its last line of stdout; bench/dataprep.py reads it.
 Random choices use a fixed seed (BENCH_SEED), so two runs request the same URLs.
@@ -35,6 +36,7 @@ django.setup()
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count, Max, Min, Sum  # noqa: E402
+from roomdb import room_setup, room_verify  # noqa: E402
 
 from apps.accounts.models import User  # noqa: E402
 from apps.cart.models import Cart  # noqa: E402
@@ -367,6 +369,12 @@ def main() -> None:
     p_restock = sub.add_parser("restock")
     p_restock.add_argument("--summary", required=True)
     p_restock.add_argument("--units", type=int, default=2000)
+    p_room = sub.add_parser("room-setup")
+    for name in ("shoppers", "capacity", "units", "limit"):
+        p_room.add_argument(f"--{name}", type=int, required=True)
+    for name in ("out", "run-id", "password"):
+        p_room.add_argument(f"--{name}", required=True)
+    sub.add_parser("room-verify").add_argument("--sale", type=int, required=True)
     p_queries = sub.add_parser("queries")
     p_queries.add_argument("--out", required=True)
     p_queries.add_argument("--names", required=True)
@@ -374,6 +382,9 @@ def main() -> None:
     p_queries.add_argument("--seed", type=int, default=1)
     p_queries.add_argument("--second", action="store_true")
     args = parser.parse_args()
+    if args.command.startswith("room-"):
+        emit({"room-setup": room_setup, "room-verify": room_verify}[args.command](args))
+        return
     {"setup": setup, "verify": verify, "restock": restock, "queries": queries}[args.command](args)
 
 

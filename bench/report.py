@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from processes import psql, run
+from room import room_section
 from scenarios import Scenario
 from settings import BIN, HOST, PASS_THROUGH, REDIS_DB, SHIPPED_THROTTLES, THROTTLES, Config
 from verdicts import fmt_ms, reference_floor, results_table
@@ -147,6 +148,8 @@ def write_report(
     flash = by_key.get("flash")
     if flash:
         lines += flash_section(config, flash)
+    if by_key.get("room"):
+        lines += room_section(config, by_key["room"], floor)
     lines += notes_section(config, context, by_key, queries)
     if profiles:
         lines += profile_section(profiles)

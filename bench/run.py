@@ -4,8 +4,9 @@ Starts PostgreSQL and Redis if they are down (as .ci/run does), prepares the
 `shopfront_bench` database (100,000 products, seeded once), starts gunicorn with the
 shipped config twice (catalog cache on, and off for the "cold" scenarios) and a Celery
 worker, warms up, runs every scenario with wrk for a fixed time, checks the flash sale
-in the database, writes docs/BENCHMARKS.md and stops every process it started, also on
-Ctrl-C or failure. Load goes to 127.0.0.1 only, and every wrk run has a time limit.
+and the waiting-room sale in the database, writes docs/BENCHMARKS.md and stops every
+process it started, also on Ctrl-C or failure. Load goes to 127.0.0.1 only, and every
+wrk run has a time limit.
 
 Settings (environment): BENCH_DURATION (seconds per scenario, 15), BENCH_FLASH_DURATION
 (the flash sale runs until sold out plus BENCH_FLASH_AFTER seconds, 10, and 150 s at
@@ -15,7 +16,11 @@ BENCH_URLS (URLs listed per scenario, 2000), BENCH_WARMUP_SECONDS (warm-up time 
 45), BENCH_REVALIDATE_URLS (1000), BENCH_SHOPPERS (cart shoppers, 256), BENCH_SEED (1),
 BENCH_ONLY (comma-separated scenario keys, to try one out), BENCH_PROFILE (1: profile
 the scenarios that missed a target with py-spy, after the measured runs), BENCH_OUTPUT
-(docs/BENCHMARKS.md). WEB_CONCURRENCY, GUNICORN_MAX_REQUESTS, GUNICORN_THREADS and
+(docs/BENCHMARKS.md), BENCH_DB (shopfront_bench; another name gives a quick run with
+fewer BENCH_PRODUCTS a database of its own). The waiting-room sale (bench/room.py):
+BENCH_ROOM_SHOPPERS (1000), BENCH_ROOM_CAPACITY (32), BENCH_ROOM_UNITS (500),
+BENCH_ROOM_ARRIVAL (seconds over which the shoppers arrive, 5), BENCH_ROOM_DEADLINE (180).
+WEB_CONCURRENCY, GUNICORN_MAX_REQUESTS, GUNICORN_THREADS and
 CELERY_CONCURRENCY are passed on when set, and the report says so.
 """
 
@@ -50,6 +55,7 @@ from dataprep import (
 from processes import Processes, ensure_services, ensure_tools, psql, run
 from profiles import profile
 from report import exact_command, git_state, machine, versions, write_report
+from room import run_room
 from scenarios import QUERY_NAMES, SCENARIOS, Scenario, settle, wrk
 from settings import BIN, DATA, HOST, LOGS, REDIS_DB, ROOT, VAR, Config, django_env, log
 from verdicts import flash_verdict, print_table, reference_floor, verdict
@@ -281,6 +287,12 @@ def measure(
     """One scenario's measured run, once the last one settled; its result and extra env."""
     duration = config.duration
     settled = settle(config)
+    if scenario.key == "room":
+        result = run_room(config, processes, scenario, summary, run_id)
+        result["settled_after"] = settled
+        log(f"  outside the sale {result['rps']:.0f} req/s, p99 {result['p99_ms']:.1f} ms; "
+            f"{json.dumps(result['room'])}")  # fmt: skip
+        return result, {}
     if scenario.server == "cold":
         wrk(config, scenario, duration=3, processes=processes)
     extra_env = scenario_env(scenario, summary, run_id)
@@ -338,7 +350,8 @@ def profile_if_missed(
     missed = verdict(scenario, result, reference_floor(ran), queries).startswith("MISSED")
     if scenario.key == "flash":
         missed = flash_verdict(result).startswith("MISSED")
-    if not (config.profile and missed):
+    # The room's pages are profiled by the product scenario; its sale is over by now.
+    if not (config.profile and missed) or scenario.key == "room":
         return None
     log(f"  profiling {scenario.key} with py-spy")
     if scenario.key == "flash":

@@ -59,6 +59,9 @@ SCENARIOS = [
     Scenario("cart", "Add to cart + cart page", "cart.lua", min_ratio=0.1,
              one_per_thread=True),
     Scenario("flash", "Flash sale (API add + checkout)", "flash.lua", one_per_thread=True),
+    # Product pages outside the sale, read while a crowd waits for it (bench/room.py).
+    Scenario("room", "Waiting-room sale: pages outside it", "urls.lua", urls="room_product",
+             min_ratio=0.25),
     Scenario("floor_end", "/healthz (floor, end)", "urls.lua", urls="healthz"),
 ]  # fmt: skip
 

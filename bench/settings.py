@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 import time
@@ -72,7 +73,15 @@ class Config:
     revalidate_urls: int = field(default_factory=lambda: env_int("BENCH_REVALIDATE_URLS", 1000))
     warmup_seconds: int = field(default_factory=lambda: env_int("BENCH_WARMUP_SECONDS", 45))
     seed: int = field(default_factory=lambda: env_int("BENCH_SEED", 1))
-    database: str = "shopfront_bench"
+    database: str = field(default_factory=lambda: os.environ.get("BENCH_DB") or "shopfront_bench")
+    # The waiting-room sale (bench/room.py): shoppers, room capacity, arrival spread and
+    # the scenario's time limit in seconds, units set aside, per-customer limit.
+    room_shoppers: int = field(default_factory=lambda: env_int("BENCH_ROOM_SHOPPERS", 1000))
+    room_capacity: int = field(default_factory=lambda: env_int("BENCH_ROOM_CAPACITY", 32))
+    room_arrival: int = field(default_factory=lambda: env_int("BENCH_ROOM_ARRIVAL", 5))
+    room_deadline: int = field(default_factory=lambda: env_int("BENCH_ROOM_DEADLINE", 180))
+    room_units: int = field(default_factory=lambda: env_int("BENCH_ROOM_UNITS", 500))
+    room_limit: int = 2
     only: list[str] = field(
         default_factory=lambda: [
             key.strip() for key in os.environ.get("BENCH_ONLY", "").split(",") if key.strip()
@@ -82,6 +91,11 @@ class Config:
     output: Path = field(
         default_factory=lambda: ROOT / os.environ.get("BENCH_OUTPUT", "docs/BENCHMARKS.md")
     )
+
+    def __post_init__(self) -> None:
+        # The name goes into SQL and command lines: a plain identifier only.
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", self.database):
+            raise SystemExit(f"BENCH_DB must be a plain database name, not {self.database!r}.")
 
     @property
     def cold_port(self) -> int:

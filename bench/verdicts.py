@@ -42,6 +42,8 @@ def verdict(scenario: Scenario, result: dict[str, Any], floor: dict[str, Any],
                 problems.append(f"{cold['max']} queries > {scenario.max_queries}")
     if result["errors_total"]:
         problems.append(f"{result['errors_total']} errors")
+    if scenario.key == "room":
+        problems += room_problems(result)
     if not checked:
         return "no target" + (f"; {problems[-1]}" if problems else "")
     return "met" if not problems else "MISSED: " + "; ".join(problems)
@@ -59,6 +61,24 @@ def flash_verdict(result: dict[str, Any]) -> str:
     if result["5xx"]:
         problems.append(f"{result['5xx']} 5xx")
     return "met" if not problems else "MISSED: " + "; ".join(problems)
+
+
+def room_problems(result: dict[str, Any]) -> list[str]:
+    """The waiting-room sale's own targets: no oversell, nobody over the limit, no 5xx."""
+    room = result.get("room", {})
+    db = room.get("db", {})
+    problems = []
+    if db.get("oversell", 1) or not db.get("stock_consistent"):
+        problems.append(f"oversell {db.get('oversell')}, stock {db.get('final_stock')}")
+    if db.get("breaches", 1):
+        problems.append(f"{db.get('breaches')} customers over the limit")
+    if room.get("5xx", 1):
+        problems.append(f"{room.get('5xx')} 5xx in the sale")
+    # The bench's own check: the room must let the crowd through before the time limit.
+    stranded = room.get("outcomes", {}).get("unfinished", 0)
+    if stranded:
+        problems.append(f"{stranded} shoppers still waiting at the time limit")
+    return problems
 
 
 def fmt_ms(value: float) -> str:
@@ -83,6 +103,8 @@ def results_table(ran: list[tuple[Scenario, dict[str, Any]]], floor: dict[str, A
             target.append(f"≤ {scenario.max_queries} queries")
         if scenario.key == "flash":
             target.append("≥ 100 orders/s, 0 oversell, 0 5xx")
+        if scenario.key == "room":
+            target.append("sale: 0 oversell, 0 over the limit, 0 5xx")
         qkey = scenario.query_key or (scenario.urls if scenario.urls in QUERY_NAMES else None)
         qtext = "—"
         if qkey:
@@ -114,6 +136,8 @@ def urls_text(scenario: Scenario, result: dict[str, Any]) -> str:
         return "shoppers x variants"
     if scenario.key == "flash":
         return "1 variant"
+    if scenario.key == "room":
+        return f"{result.get('urls') or 0:,} outside the sale"
     return f"{result['urls']:,}" if result.get("urls") else "—"
 
 

@@ -180,3 +180,27 @@ def test_before_the_start_a_pre_queue_holds_everyone_in_line():
     page = Client().get(sale.get_absolute_url())
 
     assert 'http-equiv="refresh"' in page.content.decode()
+
+
+def test_an_api_client_without_cookies_keeps_its_place_and_gets_in_when_its_turn_comes():
+    _, item = _live_sale(capacity=1)
+    first, second = token_client(UserFactory()), token_client(UserFactory())
+    add = {"variant": item.variant_id, "quantity": 1}
+    assert first.post(ITEMS, add, format="json").status_code == 201
+    first.cookies.clear()
+
+    positions = []
+    for _ in range(3):
+        second.cookies.clear()  # a mobile app or script: no cookie jar
+        positions.append(second.post(ITEMS, add, format="json").json()["position"])
+    first.cookies.clear()
+    first.post(
+        "/api/v1/checkout/",
+        {"shipping_address": ADDRESS, "shipping_method": ShippingMethodFactory().pk},
+        format="json",
+        headers={"Idempotency-Key": "drop-2"},
+    )
+    second.cookies.clear()
+
+    assert positions == [1, 1, 1]
+    assert second.post(ITEMS, add, format="json").status_code == 201

@@ -1,4 +1,4 @@
-"""The versioned JSON API under /api/v1/: catalog, cart, checkout, orders, tokens, schema."""
+"""The versioned JSON API under /api/v1/: catalog, cart, checkout, orders, accounts, schema."""
 
 from __future__ import annotations
 
@@ -6,7 +6,18 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from apps.accounts.api.views import TokenLogoutAllView, TokenLogoutView, TokenObtainView
+from apps.accounts.api.views import (
+    AddressViewSet,
+    PasswordChangeView,
+    PasswordResetConfirmView,
+    PasswordResetRequestView,
+    ProfileView,
+    SignUpView,
+    TokenLogoutAllView,
+    TokenLogoutView,
+    TokenObtainView,
+    TokenViewSet,
+)
 from apps.cart.api.views import CartItemViewSet, CartView, CartVoucherView
 from apps.catalog.api.views import CategoryViewSet, ProductViewSet
 from apps.checkout.api.views import CheckoutView, ShippingMethodViewSet
@@ -24,6 +35,8 @@ router.register("cart/items", CartItemViewSet, basename="cart-item")
 router.register("shipping-methods", ShippingMethodViewSet, basename="shipping-method")
 router.register("orders", OrderViewSet, basename="order")
 router.register("sales", SaleViewSet, basename="sale")
+router.register("me/addresses", AddressViewSet, basename="address")
+router.register("me/tokens", TokenViewSet, basename="token")
 
 urlpatterns = [
     *router.urls,
@@ -35,6 +48,16 @@ urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
     path("auth/logout/", TokenLogoutView.as_view(), name="auth-logout"),
     path("auth/logout-all/", TokenLogoutAllView.as_view(), name="auth-logout-all"),
+    # The caller's own account; making one, and the two halves of a forgotten password.
+    path("accounts/", SignUpView.as_view(), name="account-signup"),
+    path("me/", ProfileView.as_view(), name="me"),
+    path("me/password/", PasswordChangeView.as_view(), name="me-password"),
+    path("password-reset/", PasswordResetRequestView.as_view(), name="password-reset"),
+    path(
+        "password-reset/confirm/",
+        PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up code as a script of its own, so the docs
     # work under the site's Content-Security-Policy, which forbids inline script.

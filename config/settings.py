@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -303,12 +303,16 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# Its short page (apps.core.views) also renders for a request refused before the middleware.
+CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
 
-# No inline script anywhere, so the policy needs no nonce and pages stay cacheable.
+# No inline script anywhere. NONCE puts a nonce in script-src only on a response that
+# rendered `request.csp_nonce` (the product page's JSON-LD data block, see
+# apps/catalog/structured_data.py); every other response keeps `script-src 'self'`.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],
+        "script-src": [SELF, NONCE],
         "style-src": [SELF],
         "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "font-src": [SELF],
@@ -410,12 +414,21 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's defaults, with a JSON parser that answers any body it cannot take with a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }
+# Tokens a user may hold; a sign-in past it revokes the oldest (apps.accounts.services
+# token_create). knox's own TOKEN_LIMIT_PER_USER stays unset: it refuses the sign-in instead.
+API_TOKEN_LIMIT_PER_USER = env.int("API_TOKEN_LIMIT_PER_USER", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shopfront API",
     "DESCRIPTION": "Catalog, cart, checkout and orders of a Shopfront shop.",
@@ -442,6 +455,7 @@ LOGGING = {
         },
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {"warning_at_most": {"()": "apps.core.logs.Downgrade", "level": "WARNING"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_JSON else "plain"},
     },
@@ -450,6 +464,10 @@ LOGGING = {
         # Our middleware writes the one line per request; Django's own would duplicate it.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
+        # A Host not in ALLOWED_HOSTS is a stranger's bad input (400), not our error.
+        "django.security.DisallowedHost": {"filters": ["warning_at_most"]},
+        # So is a body over DATA_UPLOAD_MAX_MEMORY_SIZE (answered 400).
+        "django.security.RequestDataTooBig": {"filters": ["warning_at_most"]},
     },
 }
 

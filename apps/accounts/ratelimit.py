@@ -13,11 +13,12 @@ from apps.accounts.models import normalize_email
 _GROUP = "accounts.login"
 
 
-def _account_key(group: str, request: HttpRequest) -> str:
-    return normalize_email(request.POST.get("username", ""))
-
-
-def _usages(request: HttpRequest, *, increment: bool) -> list[dict[str, Any] | None]:
+def _usages(
+    request: HttpRequest, *, account: str | None, increment: bool
+) -> list[dict[str, Any] | None]:
+    # The pages and the admin post a form whose `username` is the e-mail; the API reads its
+    # JSON body itself and names the account. Either way one account is one counter.
+    account_key = normalize_email(request.POST.get("username", "") if account is None else account)
     return [
         get_usage(
             request,
@@ -30,7 +31,7 @@ def _usages(request: HttpRequest, *, increment: bool) -> list[dict[str, Any] | N
         get_usage(
             request,
             group=f"{_GROUP}.account",
-            key=_account_key,
+            key=lambda group, request: account_key,
             rate=settings.LOGIN_RATE_PER_ACCOUNT,
             method="POST",
             increment=increment,
@@ -38,16 +39,19 @@ def _usages(request: HttpRequest, *, increment: bool) -> list[dict[str, Any] | N
     ]
 
 
-def login_blocked_for(request: HttpRequest) -> int:
-    """Seconds until this address or account may try again; 0 when not blocked."""
+def login_blocked_for(request: HttpRequest, *, account: str | None = None) -> int:
+    """Seconds until this address or account may try again; 0 when not blocked.
+
+    `account` is the e-mail tried; by default, the `username` field of the posted form.
+    """
     waits = [
         max(int(usage["time_left"]), 1)
-        for usage in _usages(request, increment=False)
+        for usage in _usages(request, account=account, increment=False)
         if usage is not None and usage["count"] >= usage["limit"]
     ]
     return max(waits, default=0)
 
 
-def login_failure_record(request: HttpRequest) -> None:
-    """Counts one failed sign-in against the address and the account."""
-    _usages(request, increment=True)
+def login_failure_record(request: HttpRequest, *, account: str | None = None) -> None:
+    """Counts one failed sign-in against the address and the account (as above)."""
+    _usages(request, account=account, increment=True)

@@ -24,6 +24,7 @@ from apps.catalog.forms import ProductFilterForm
 from apps.catalog.http import conditional_page, keep_nowhere
 from apps.catalog.models import Category
 from apps.catalog.selectors import ProductFilters
+from apps.catalog.structured_data import json_ld, product_structured_data
 from apps.core.cache import cached
 from apps.sales.selectors import sale_prices
 
@@ -244,6 +245,7 @@ def _product_entries(request: HttpRequest, slug: str) -> list[str]:
         catalog_entry("product", slug),
         catalog_entry("sale-ahead", slug),
         fragment_entry("product", slug, wanted),
+        catalog_entry("structured-data", slug, wanted),
     ]
 
 
@@ -264,6 +266,24 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # From the server's clock on every request: the countdown is outside the fragment.
     seconds_left = math.ceil((ahead.starts_at - timezone.now()).total_seconds()) if ahead else 0
     related = SimpleLazyObject(lambda: selectors.related_products(product=product))
+    # A ?variant= naming no variant of this product shows (and caches) the default.
+    variant_key = wanted if selected is not None and selected.sku == wanted else ""
+    # Lazy: inside the cached fragment these run only when the fragment is rebuilt; the
+    # structured data, cached alike, reads the same objects, so they run once at most.
+    ancestors: Any = SimpleLazyObject(lambda: [*selectors.category_ancestors(category), category])
+    variant_sales: Any = SimpleLazyObject(
+        lambda: sale_prices(variant_ids=[variant.pk for variant in variants])
+    )
+    structured = cached(
+        catalog_key("structured-data", slug, variant_key),
+        lambda: product_structured_data(
+            product=product,
+            variants=variants,
+            selected=selected,
+            trail=ancestors,
+            sales=variant_sales,
+        ),
+    )
     response = render(
         request,
         "catalog/product_detail.html",
@@ -271,16 +291,11 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "product": product,
             "variants": variants,
             "selected": selected,
-            # A ?variant= naming no variant of this product shows (and caches) the default.
-            "variant_key": wanted if selected is not None and selected.sku == wanted else "",
+            "variant_key": variant_key,
             "gallery": product.gallery,  # type: ignore[attr-defined]
-            # Lazy: inside the cached fragment these run only when the fragment is rebuilt.
-            "ancestors": SimpleLazyObject(
-                lambda: [*selectors.category_ancestors(category), category]
-            ),
-            "variant_sales": SimpleLazyObject(
-                lambda: sale_prices(variant_ids=[variant.pk for variant in variants])
-            ),
+            "ancestors": ancestors,
+            "variant_sales": variant_sales,
+            "structured_data": json_ld(structured),
             "related": related,
             "product_sales": _product_sales(related),
             "sale_ahead": ahead if seconds_left > 0 else None,

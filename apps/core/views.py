@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from django.views import defaults
+from django.template import loader
+from django.views import csrf, defaults
 from django.views.decorators.cache import never_cache
 from django.views.static import serve
 from rest_framework import exceptions
@@ -37,19 +38,45 @@ def media(request: HttpRequest, path: str) -> HttpResponseBase:
 # route matches, a crash. Under the API they answer the API's error shape, with DRF's default
 # message rather than the exception's, which may name URL patterns or SQL; elsewhere, the
 # site's pages.
+#
+# The site's pages carry the shell (who is signed in, the cart badge), which needs
+# `request.user`. A request refused before AuthenticationMiddleware ran (a Host header not in
+# ALLOWED_HOSTS, refused by CommonMiddleware) has none, so it gets a short page instead: the
+# request itself is the problem, and trying to draw the shell for it turned a 400 into a 500.
+
+_SHORT = {
+    "400": (400, "Bad request", "We couldn't understand that request."),
+    "403": (403, "Not allowed", "You don't have permission to see this page."),
+    "404": (404, "Page not found", "We couldn't find the page you asked for."),
+    "csrf": (403, "Please try again", "Go back, reload the page and submit it again."),
+}
+
+
+def _short_page(name: str) -> HttpResponse:
+    """A page that needs nothing of the request: no context processors, no Host, no query."""
+    status, title, message = _SHORT[name]
+    body = loader.render_to_string("error_short.html", {"title": title, "message": message})
+    return HttpResponse(body, status=status)
+
+
+def _visitor_known(request: HttpRequest) -> bool:
+    return hasattr(request, "user")
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponseBase:
     """400: a request Django refused before any view (a bad Host header, too many fields)."""
     if is_api_request(request):
         return error_response(exceptions.ParseError())
-    return defaults.bad_request(request, exception)
+    # Always the short page: whatever made the request bad may be what the shell would read.
+    return _short_page("400")
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponseBase:
     """403 raised outside the API's own permission checks."""
     if is_api_request(request):
         return error_response(exceptions.PermissionDenied())
+    if not _visitor_known(request):
+        return _short_page("403")
     return defaults.permission_denied(request, exception)
 
 
@@ -57,6 +84,8 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponseBa
     """404: no route matched, or a view outside DRF raised Http404."""
     if is_api_request(request):
         return error_response(exceptions.NotFound())
+    if not _visitor_known(request):
+        return _short_page("404")
     return defaults.page_not_found(request, exception)
 
 
@@ -65,3 +94,10 @@ def server_error(request: HttpRequest) -> HttpResponseBase:
     if is_api_request(request):
         return error_response(exceptions.APIException())
     return defaults.server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseBase:
+    """CSRF_FAILURE_VIEW: Django's page (templates/403_csrf.html), or the short one."""
+    if not _visitor_known(request):
+        return _short_page("csrf")
+    return csrf.csrf_failure(request, reason)

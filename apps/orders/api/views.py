@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +21,7 @@ from rest_framework.views import APIView
 from apps.accounts.models import User
 from apps.catalog.api.pagination import KeysetCursorPagination
 from apps.core.api import IDEMPOTENCY_PARAMETERS, ErrorSerializer, idempotent
+from apps.core.parsers import JSONParser
 from apps.core.throttling import ScopedRateThrottle
 from apps.orders import selectors
 from apps.orders.api.serializers import CardSerializer, OrderDetailSerializer, OrderListSerializer

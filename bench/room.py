@@ -37,7 +37,7 @@ from scenarios import Scenario, settle, wrk
 from settings import DATA, HOST, Config, django_env, log
 
 THREADS = 64
-RETRY_CAP = 5.0
+RETRY_CAP = 30.0
 REQUEST_TIMEOUT = 30.0
 ADDRESS = {"full_name": "Bench Shopper", "line1": "1 Queue Street", "city": "London",
            "postal_code": "SW1A 1AA", "country": "GB"}  # fmt: skip

@@ -92,11 +92,21 @@ def estimated_wait(config: RoomConfig, position: int, now: datetime) -> int | No
     return math.ceil(until_open + position * 60 / per_minute)
 
 
-def retry_after(config: RoomConfig, wait: int | None) -> int:
-    """When a visitor waiting `wait` seconds should ask again."""
+def retry_after(
+    config: RoomConfig,
+    wait: int | None,
+    position: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """When a visitor waiting `wait` seconds, at `position` in line, should ask again."""
     # A third of the pass at most: admission happens on anybody's check, so a shopper's
     # pass can start ticking before their own page comes back.
     ceiling = max(1, min(MAX_RETRY_SECONDS, config.pass_ttl_seconds // 3))
+    admitting = not config.queue_everyone and (now is None or config.is_open(now))
+    if position is not None and position <= max(1, config.capacity) and admitting:
+        # Next in line: a slot that frees up is theirs, and it stays idle until they come
+        # back; the few at the head ask every second, the crowd behind them rarely.
+        return 1
     if wait is None:
         return ceiling
     return max(min(MIN_RETRY_SECONDS, ceiling), min(wait, ceiling))

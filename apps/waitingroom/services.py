@@ -58,7 +58,7 @@ def room_check(*, config: RoomConfig, visitor: str, now: datetime | None = None)
         ticket=ticket_issue(config=config, visitor=visitor, admitted=False, now=now),
         position=position,
         estimated_wait_seconds=wait,
-        retry_after_seconds=retry_after(config, wait),
+        retry_after_seconds=retry_after(config, wait, position, now),
     )
 
 

@@ -37,3 +37,17 @@ def api(shopper: User) -> APIClient:
 @pytest.fixture
 def other_api(other_shopper: User) -> APIClient:
     return token_client(other_shopper)
+
+
+@pytest.fixture
+def rates(settings):
+    """Sets tiny throttle rates: the throttles read them from the settings on every request."""
+
+    def set_rates(**overrides: str) -> None:
+        configured = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**configured, **overrides},
+        }
+
+    return set_rates

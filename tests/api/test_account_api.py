@@ -7,56 +7,24 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from knox.models import AuthToken
-from rest_framework.test import APIClient
 
 from apps.accounts.models import Address, User
+from tests.api.account_support import (
+    ADDRESS,
+    ADDRESS_BODY,
+    ADDRESSES,
+    ME,
+    PASSWORD,
+    SIGNUP,
+    TOKEN_DETAIL,
+    TOKENS,
+    _client,
+    _url,
+)
 from tests.api.support import assert_error, assert_matches_schema
 from tests.factories import AddressFactory
 
-SIGNUP = "/api/v1/accounts/"
-TOKEN = "/api/v1/auth/token/"
-ME = "/api/v1/me/"
-ADDRESSES = "/api/v1/me/addresses/"
-ADDRESS = "/api/v1/me/addresses/{id}/"
-PASSWORD = "/api/v1/me/password/"
-TOKENS = "/api/v1/me/tokens/"
-TOKEN_DETAIL = "/api/v1/me/tokens/{id}/"
-RESET = "/api/v1/password-reset/"
-RESET_CONFIRM = "/api/v1/password-reset/confirm/"
-NEW_PASSWORD = "brand-new-password-9"
-ADDRESS_BODY = {
-    "full_name": "Ada Lovelace",
-    "line1": "12 Analytical Row",
-    "city": "London",
-    "postal_code": "N1 9GU",
-    "country": "GB",
-}
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rates(settings):
-    """Sets tiny throttle rates: the throttles read them from the settings on every request."""
-
-    def set_rates(**overrides: str) -> None:
-        configured = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {**configured, **overrides},
-        }
-
-    return set_rates
-
-
-def _client(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
-
-
-def _url(template: str, id: object) -> str:
-    return template.replace("{id}", str(id))
 
 
 # --- Sign-up -----------------------------------------------------------------------------

@@ -34,9 +34,9 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.models import Count, Max, Min, Sum  # noqa: E402
-from roomdb import room_setup, room_verify  # noqa: E402
+from roomdb import bench_variant, room_setup, room_verify  # noqa: E402
 
 from apps.accounts.models import User  # noqa: E402
 from apps.cart.models import Cart  # noqa: E402
@@ -44,8 +44,6 @@ from apps.catalog import selectors  # noqa: E402
 from apps.catalog.choices import StockReason  # noqa: E402
 from apps.catalog.models import Category, Product, StockMovement, Variant  # noqa: E402
 from apps.catalog.services import (  # noqa: E402
-    product_price_refresh,
-    product_set_active,
     stock_adjust,
 )
 from apps.orders.models import Notification, Order, OrderLine  # noqa: E402
@@ -90,38 +88,16 @@ def ensure_buyers(count: int, password: str) -> list[str]:
 
 
 def flash_sale_variant(stock: int, run_id: str) -> Variant:
-    """A new product with one variant holding `stock` units; earlier ones are hidden."""
-    earlier = list(
-        Product.objects.filter(slug__startswith=FLASH_SLUG_PREFIX, is_active=True).values_list(
-            "id", flat=True
-        )
+    """The flash sale's variant: a product of its own with `stock` units."""
+    return bench_variant(
+        stock=stock,
+        run_id=run_id,
+        slug_prefix=FLASH_SLUG_PREFIX,
+        sku=f"BENCH-FLASH-{run_id}",
+        title="Flash sale",
+        price=FLASH_PRICE,
+        why="One variant, a fixed number of units, sold through the API.",
     )
-    if earlier:
-        product_set_active(product_ids=earlier, active=False)
-    category = (
-        Category.objects.filter(is_active=True, products__isnull=False).order_by("path").first()
-    )
-    if category is None:
-        raise SystemExit("The bench database has no category with products: seed it first.")
-    with transaction.atomic():
-        product = Product.objects.create(
-            title=f"Flash sale {run_id}",
-            slug=f"{FLASH_SLUG_PREFIX}{run_id}",
-            description="One variant, a fixed number of units, sold through the API.",
-            brand="Shopfront Bench",
-            category=category,
-        )
-        variant = Variant.objects.create(
-            product=product, sku=f"BENCH-FLASH-{run_id}", price=FLASH_PRICE, stock=0
-        )
-        product_price_refresh(product_ids=[product.pk])
-    stock_adjust(
-        variant_id=variant.pk,
-        delta=stock,
-        reason=StockReason.RECEIVED,
-        note="make bench: flash-sale stock",
-    )
-    return variant
 
 
 def category_urls(rng: random.Random, limit: int) -> tuple[list[str], list[str]]:

@@ -53,10 +53,12 @@ def room_shoppers(count: int, password: str) -> list[User]:
     return users
 
 
-def room_variant(stock: int, run_id: str) -> Variant:
-    """A new product with one variant holding `stock` units; earlier room products hidden."""
+def bench_variant(
+    *, stock: int, run_id: str, slug_prefix: str, sku: str, title: str, price: Decimal, why: str
+) -> Variant:
+    """A new product with one variant holding `stock` units; earlier ones of its kind hidden."""
     earlier = list(
-        Product.objects.filter(slug__startswith=ROOM_SLUG_PREFIX, is_active=True).values_list(
+        Product.objects.filter(slug__startswith=slug_prefix, is_active=True).values_list(
             "id", flat=True
         )
     )
@@ -69,23 +71,34 @@ def room_variant(stock: int, run_id: str) -> Variant:
         raise SystemExit("The bench database has no category with products: seed it first.")
     with transaction.atomic():
         product = Product.objects.create(
-            title=f"Waiting-room sale {run_id}",
-            slug=f"{ROOM_SLUG_PREFIX}{run_id}",
-            description="One variant sold in a sale with a waiting room, through the API.",
+            title=f"{title} {run_id}",
+            slug=f"{slug_prefix}{run_id}",
+            description=why,
             brand="Shopfront Bench",
             category=category,
         )
-        variant = Variant.objects.create(
-            product=product, sku=f"BENCH-ROOM-{run_id}", price=REGULAR_PRICE, stock=0
-        )
+        variant = Variant.objects.create(product=product, sku=sku, price=price, stock=0)
         product_price_refresh(product_ids=[product.pk])
     stock_adjust(
         variant_id=variant.pk,
         delta=stock,
         reason=StockReason.RECEIVED,
-        note="make bench: waiting-room sale stock",
+        note=f"make bench: {title.lower()} stock",
     )
     return variant
+
+
+def room_variant(stock: int, run_id: str) -> Variant:
+    """The waiting-room sale's variant: a product of its own, at the regular price."""
+    return bench_variant(
+        stock=stock,
+        run_id=run_id,
+        slug_prefix=ROOM_SLUG_PREFIX,
+        sku=f"BENCH-ROOM-{run_id}",
+        title="Waiting-room sale",
+        price=REGULAR_PRICE,
+        why="One variant sold in a sale with a waiting room, through the API.",
+    )
 
 
 def room_setup(args: argparse.Namespace) -> dict[str, Any]:

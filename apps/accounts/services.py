@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from knox.models import AuthToken
@@ -58,14 +58,21 @@ class PasswordResetLinkInvalid(ApplicationError):
 def user_signup(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
     """Creates a customer account; the e-mail is compared case-insensitively."""
     email = normalize_email(email)
-    if User.objects.filter(email__iexact=email).exists():
-        raise EmailTaken(
-            "An account with this e-mail address already exists.",
-            fields={"email": ["An account with this e-mail address already exists."]},
-        )
-    return User.objects.create_user(
-        email=email, password=password, first_name=first_name, last_name=last_name
+    taken = EmailTaken(
+        "An account with this e-mail address already exists.",
+        fields={"email": ["An account with this e-mail address already exists."]},
     )
+    if User.objects.filter(email__iexact=email).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email, password=password, first_name=first_name, last_name=last_name
+            )
+    except IntegrityError as error:
+        # Two sign-ups with one address at the same moment: the unique index decides,
+        # and the loser is told as if it had come second.
+        raise taken from error
 
 
 def profile_update(*, user: User, first_name: str, last_name: str) -> User:

@@ -388,3 +388,18 @@ class MoveToCategoryForm(forms.Form):
         self.fields["category"] = TreeNodeChoiceField(
             queryset=Category.objects.get_tree(), label="Move to"
         )
+
+
+# What staff edit of a variant, on the product page's inline and on the variant's own page.
+VARIANT_FIELDS = [
+    "sku",
+    "options",
+    "price",
+    "compare_at_price",
+    "is_active",
+    "weight_grams",
+    "position",
+    "stock",
+    "stock_change",
+    "stock_note",
+]

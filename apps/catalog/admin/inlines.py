@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from apps.accounts.models import User
 from apps.catalog.admin.forms import (
+    VARIANT_FIELDS,
     AdminField,
     VariantAdminForm,
     option_clash_message,
@@ -91,18 +92,7 @@ class VariantInline(admin.TabularInline):
     model = Variant
     form = VariantAdminForm
     formset = VariantInlineFormSet
-    fields = [
-        "sku",
-        "options",
-        "price",
-        "compare_at_price",
-        "is_active",
-        "weight_grams",
-        "position",
-        "stock",
-        "stock_change",
-        "stock_note",
-    ]
+    fields = VARIANT_FIELDS
     readonly_fields = ["stock"]
     show_change_link = True
 

@@ -12,6 +12,7 @@ from apps.catalog import services
 from apps.catalog.admin.base import CatalogChangesAdmin
 from apps.catalog.admin.filters import VariantStockFilter
 from apps.catalog.admin.forms import (
+    VARIANT_FIELDS,
     AdminField,
     VariantAdminForm,
     variant_admin_form,
@@ -40,19 +41,7 @@ class VariantAdmin(CatalogChangesAdmin, admin.ModelAdmin):
     search_fields = ["sku", "product__title"]
     search_help_text = "SKU or product title."
     autocomplete_fields = ["product"]
-    fields = [
-        "product",
-        "sku",
-        "options",
-        "price",
-        "compare_at_price",
-        "is_active",
-        "weight_grams",
-        "position",
-        "stock",
-        "stock_change",
-        "stock_note",
-    ]
+    fields = ["product", *VARIANT_FIELDS]
     # The unique SKU index serves this order straight, without sorting every variant.
     ordering = ["sku"]
     show_full_result_count = False

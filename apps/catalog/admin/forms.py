@@ -391,7 +391,7 @@ class MoveToCategoryForm(forms.Form):
 
 
 # What staff edit of a variant, on the product page's inline and on the variant's own page.
-VARIANT_FIELDS = [
+VARIANT_FIELDS = (
     "sku",
     "options",
     "price",
@@ -402,4 +402,4 @@ VARIANT_FIELDS = [
     "stock",
     "stock_change",
     "stock_note",
-]
+)

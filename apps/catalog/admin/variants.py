@@ -41,7 +41,7 @@ class VariantAdmin(CatalogChangesAdmin, admin.ModelAdmin):
     search_fields = ["sku", "product__title"]
     search_help_text = "SKU or product title."
     autocomplete_fields = ["product"]
-    fields = ["product", *VARIANT_FIELDS]
+    fields = ("product", *VARIANT_FIELDS)
     # The unique SKU index serves this order straight, without sorting every variant.
     ordering = ["sku"]
     show_full_result_count = False

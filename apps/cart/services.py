@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.cart.models import Cart, CartLine
@@ -79,36 +81,90 @@ def _price(variant: Variant) -> Decimal:
 
 @transaction.atomic(savepoint=False)
 def cart_add_item(*, cart: Cart, variant_id: object, quantity: object = 1) -> CartLine:
-    """Adds to the cart; adding a variant already there increases its quantity."""
+    """Adds to the cart; adding a variant already there increases its quantity.
+
+    The line is written by one upsert that adds to the quantity only while the sum stays
+    within the per-line maximum and the stock read just before: two adds of the same
+    variant at once (two tabs) both count, and neither can push the line past a limit.
+    """
     variant = _buyable_variant(variant_id)
     wanted = parse_quantity(quantity)
-    if variant.stock <= 0:  # a flash sale's last minutes: refused before the line is locked
-        raise _sold_out(variant)
-    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
-    new_quantity = wanted + (line.quantity if line else 0)
     limit = settings.CART_MAX_LINE_QUANTITY
-    if new_quantity > limit:
-        raise CartError(
-            f"You can buy at most {limit} of one item per order.",
-            fields={"quantity": [f"At most {limit} per order."]},
-        )
-    _check_stock(variant, new_quantity)
-    if line is None:
-        try:
-            with transaction.atomic():
-                line = CartLine.objects.create(
-                    cart=cart, variant=variant, quantity=new_quantity, price_seen=_price(variant)
-                )
-        except IntegrityError:
-            # A concurrent add of the same variant won the insert: add to that line instead.
-            return cart_add_item(cart=cart, variant_id=variant.pk, quantity=wanted)
-    else:
-        line.variant = variant  # already loaded, with its product: callers show both
-        line.quantity = new_quantity
-        line.price_seen = _price(variant)
-        line.save(update_fields=["quantity", "price_seen"])
+    if variant.stock <= 0:  # a flash sale's last minutes: refused before anything is written
+        raise _sold_out(variant)
+    _check_stock(variant, wanted)
+    price_seen = _price(variant)
+    written = _line_upsert(
+        cart_id=cart.pk,
+        variant_id=variant.pk,
+        quantity=wanted,
+        most=min(limit, variant.stock),
+        price_seen=price_seen,
+    )
+    if written is None:
+        # The line already holds so many that the sum would pass a limit: say which.
+        held = (
+            CartLine.objects.filter(cart=cart, variant=variant)
+            .values_list("quantity", flat=True)
+            .first()
+        ) or 0
+        if wanted + held > limit:
+            raise CartError(
+                f"You can buy at most {limit} of one item per order.",
+                fields={"quantity": [f"At most {limit} per order."]},
+            )
+        _check_stock(variant, wanted + held)
+        raise CartError("Your cart changed meanwhile; please try again.")
+    line_id, new_quantity, created_at = written
     cart.save(update_fields=["updated_at"])
-    return line
+    # Already loaded, with its product: callers show both.
+    return CartLine(
+        pk=line_id,
+        cart=cart,
+        variant=variant,
+        quantity=new_quantity,
+        price_seen=price_seen,
+        created_at=created_at,
+    )
+
+
+def _line_upsert(
+    *, cart_id: int, variant_id: int, quantity: int, most: int, price_seen: Decimal
+) -> tuple[int, int, datetime] | None:
+    """Inserts the line, or adds `quantity` to it if the sum stays at most `most`.
+
+    (id, quantity, created_at) of the line written, or None when the sum would exceed
+    `most`. Raw SQL because the ORM's upsert (bulk_create with update_conflicts) can only
+    copy the new row's values, not add to the old one's, nor refuse conditionally.
+    PostgreSQL and SQLite (3.35+) both speak this dialect of ON CONFLICT and RETURNING.
+    """
+    table = connection.ops.quote_name(CartLine._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (cart_id, variant_id, quantity, price_seen, created_at) "  # noqa: S608 - the table name is the model's own
+            "VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (cart_id, variant_id) DO UPDATE SET "
+            f"quantity = {table}.quantity + excluded.quantity, price_seen = excluded.price_seen "
+            f"WHERE {table}.quantity + excluded.quantity <= %s "
+            "RETURNING id, quantity, created_at",
+            [
+                cart_id,
+                variant_id,
+                quantity,
+                price_seen,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                most,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    created_at = row[2]
+    if isinstance(created_at, str):  # SQLite hands back the UTC text it stored
+        created_at = datetime.fromisoformat(created_at)
+    if timezone.is_naive(created_at):
+        created_at = timezone.make_aware(created_at, UTC)
+    return int(row[0]), int(row[1]), created_at
 
 
 @transaction.atomic

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F, Min
+from django.db import connection, transaction
+from django.db.models import Min
 
 from apps.accounts.models import User
 from apps.catalog.cache import catalog_changed
@@ -37,7 +37,6 @@ def _shown_stock(stock: int) -> str | int:
     return stock if stock <= LOW_STOCK_THRESHOLD else "in_stock"
 
 
-@transaction.atomic
 def stock_adjust(
     *,
     variant_id: int,
@@ -51,32 +50,50 @@ def stock_adjust(
     One conditional UPDATE (`... WHERE stock >= -delta`) both checks and applies the
     change, so two writers can never both spend the last unit and a stale number held by
     an admin form is never written back. The CHECK constraint is the last line of defence.
+
+    No savepoint of its own: a refusal is found before anything is written (the UPDATE
+    matched no row), so a caller's transaction stays usable after it, and checkout, the
+    hot path, saves the two round trips.
     """
     if delta == 0:
         raise ApplicationError("A stock change of zero changes nothing.")
-    claimed = Variant.objects.filter(pk=variant_id)
-    if delta < 0:
-        claimed = claimed.filter(stock__gte=-delta)
-    if claimed.update(stock=F("stock") + delta) == 0:
-        if not Variant.objects.filter(pk=variant_id).exists():
-            raise NotFound("That product variant does not exist.")
-        available = Variant.objects.values_list("stock", flat=True).get(pk=variant_id)
-        raise InsufficientStock(
-            f"Only {available} in stock; cannot remove {-delta}.",
-            fields={"stock": [f"Only {available} in stock."]},
-        )
-    # Our UPDATE holds the row lock until commit, so this read sees exactly our result.
-    stock_after = Variant.objects.values_list("stock", flat=True).get(pk=variant_id)
-    if _shown_stock(stock_after) != _shown_stock(stock_after - delta):
-        catalog_changed()
-    return StockMovement.objects.create(
-        variant_id=variant_id,
-        delta=delta,
-        stock_after=stock_after,
-        reason=reason,
-        actor=actor,
-        note=note,
+    with transaction.atomic(savepoint=False):
+        stock_after = _stock_apply(variant_id=variant_id, delta=delta)
+        if stock_after is not None:
+            if _shown_stock(stock_after) != _shown_stock(stock_after - delta):
+                catalog_changed()
+            return StockMovement.objects.create(
+                variant_id=variant_id,
+                delta=delta,
+                stock_after=stock_after,
+                reason=reason,
+                actor=actor,
+                note=note,
+            )
+    available = Variant.objects.filter(pk=variant_id).values_list("stock", flat=True).first()
+    if available is None:
+        raise NotFound("That product variant does not exist.")
+    raise InsufficientStock(
+        f"Only {available} in stock; cannot remove {-delta}.",
+        fields={"stock": [f"Only {available} in stock."]},
     )
+
+
+def _stock_apply(*, variant_id: int, delta: int) -> int | None:
+    """The stock after adding `delta`, or None if the variant lacks the units (or is gone).
+
+    Raw SQL for RETURNING, which the ORM's update() lacks: the stock after the change
+    comes back with it instead of from a second query under the row lock.
+    """
+    table = connection.ops.quote_name(Variant._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET stock = stock + %s WHERE id = %s AND stock >= %s "  # noqa: S608 - the table name is the model's own
+            "RETURNING stock",
+            [delta, variant_id, max(-delta, 0)],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 @transaction.atomic

@@ -99,10 +99,14 @@ def room_gate_variants(request: HttpRequest, *, variant_ids: Iterable[object]) -
 def room_gate_cart(request: HttpRequest, *, cart: Any) -> Waiting | None:
     """The gate for checking out a cart: the rooms of the live sales its items are in.
 
-    Reads the cart's lines only while some sale is live, so checkout outside a sale
-    costs nothing more.
+    `cart` may be a callable that finds it. The cart and its lines are read only while
+    some sale is live, so checkout outside a sale costs nothing more.
     """
-    if cart is None or not live_sale_ids():
+    if not live_sale_ids():
+        return None
+    if callable(cart):
+        cart = cart()
+    if cart is None:
         return None
     return room_gate_variants(request, variant_ids=cart.lines.values_list("variant_id", flat=True))
 

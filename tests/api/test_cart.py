@@ -293,10 +293,10 @@ def test_reading_the_cart_runs_a_constant_number_of_queries(
 
 
 # Token and its user; the cart; the visible categories (from the cache in production) and
-# the variant; the line, locked; the new line, in a savepoint (a concurrent add of the same
-# variant is then added to instead); the cart's updated_at; then the answer: the lines with
-# variants and products, their photos. The view's transaction is a savepoint in the test.
-ADD_QUERIES = 13
+# the variant; the line, in one upsert (a concurrent add of the same variant adds to it);
+# the cart's updated_at; then the answer: the lines with variants and products, their
+# photos. The view's transaction is a savepoint in the test.
+ADD_QUERIES = 10
 
 
 @pytest.mark.parametrize("count", [2, 20])

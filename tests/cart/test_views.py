@@ -371,11 +371,10 @@ def test_adding_from_a_product_page_runs_a_constant_number_of_queries(
         CartLineFactory(cart=cart)
     _use_cart(client, cart)
     variant = VariantFactory(stock=5)
-    # The cart by its cookie; the visible categories and the variant; its line, locked;
-    # the new line, in a savepoint; the cart's updated_at; the view's transaction (a
-    # savepoint in the test, two statements). The redirect needs nothing more: the
-    # variant came with its product.
-    with django_assert_num_queries(10):
+    # The cart by its cookie; the visible categories and the variant; the line, in one
+    # upsert; the cart's updated_at; the view's transaction (a savepoint in the test, two
+    # statements). The redirect needs nothing more: the variant came with its product.
+    with django_assert_num_queries(7):
         response = _add(client, variant.pk)
     assert response.status_code == 302
     assert response["Location"] == variant.product.get_absolute_url()

@@ -15,7 +15,12 @@ from rest_framework.views import APIView
 from apps.accounts.models import Address, User
 from apps.cart.api.views import request_cart
 from apps.checkout.api.serializers import CheckoutSerializer, ShippingMethodSerializer
-from apps.core.api import IDEMPOTENCY_PARAMETERS, ErrorSerializer, idempotent
+from apps.core.api import (
+    IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENCY_PARAMETERS,
+    ErrorSerializer,
+    idempotent,
+)
 from apps.core.throttling import ScopedRateThrottle
 from apps.orders.api.serializers import OrderDetailSerializer
 from apps.orders.models import Order
@@ -94,18 +99,19 @@ class CheckoutView(generics.GenericAPIView[Any]):
         data = serializer.validated_data
         # Before the Idempotency-Key is claimed: a turn in the waiting room is no answer
         # to keep and replay; the retry with the same key is then served as new.
-        waiting = room_gate_cart(request, cart=request_cart(request))
+        waiting = room_gate_cart(request, cart=lambda: request_cart(request))
         if waiting is not None:
             return waiting_room_api_response(waiting.decision)
-        return idempotent(self, request, lambda: self._place(data))
+        # With a key, idempotent() runs _place in a transaction that a refusal rolls back
+        # whole, so order_place needs no savepoint of its own.
+        keyed = IDEMPOTENCY_KEY_HEADER in request.headers
+        return idempotent(self, request, lambda: self._place(data, savepoint=not keyed))
 
-    def _place(self, data: dict[str, Any]) -> Response:
+    def _place(self, data: dict[str, Any], *, savepoint: bool) -> Response:
         user = cast(User, self.request.user)
-        cart = request_cart(self.request, create=True)
-        assert cart is not None  # noqa: S101 - create=True always returns a cart
         answer: list[Response] = []
         order_place(
-            cart=cart,
+            cart=None,  # the user's own, read as it is locked
             email=data.get("email") or user.email,
             address=_shipping_address(data),
             shipping_method_id=data["shipping_method"],
@@ -113,6 +119,7 @@ class CheckoutView(generics.GenericAPIView[Any]):
             # The answer is built before the stock is claimed, so that the hot item's row
             # lock is not held while it is (see order_place).
             before_stock_claim=lambda order: answer.append(self._placed(order)),
+            savepoint=savepoint,
         )
         room_done_variants(
             self.request, variant_ids=[line["variant"] for line in answer[0].data["lines"]]

@@ -67,15 +67,19 @@ def order_number_generate() -> str:
 
 def order_place(
     *,
-    cart: Cart,
+    cart: Cart | None,
     email: str,
     address: ShippingAddress,
     shipping_method_id: int,
     user: User | None = None,
     checkout_token: str | None = None,
     before_stock_claim: Callable[[Order], object] | None = None,
+    savepoint: bool = True,
 ) -> Order:
     """Turns the cart into an order in one transaction, taking the stock it needs.
+
+    `cart=None` places the signed-in `user`'s own cart, found as it is locked (one query
+    where a cart read first would take two).
 
     Prices come from the database, never from the client. Stock is taken last, just
     before commit, with one conditional UPDATE per variant (`stock >= qty`) in variant-id
@@ -87,13 +91,17 @@ def order_place(
     just before the claim: work that must commit with the order but takes time (the API
     builds its answer there, to store it under the Idempotency-Key) would otherwise run
     while every other buyer of a flash-sale item waits on its row lock.
+
+    `savepoint=False` is for a caller whose own transaction rolls back whole when this
+    raises (the API's Idempotency-Key block): its savepoint would be two round trips for
+    nothing. A `checkout_token` keeps the savepoint: the winner is read on after it.
     """
     if checkout_token:
         existing = Order.objects.filter(checkout_token=checkout_token).first()
         if existing is not None:
             return existing
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint or checkout_token is not None):
             return _order_place(
                 cart=cart,
                 email=email,
@@ -116,7 +124,7 @@ def order_place(
 
 def _order_place(
     *,
-    cart: Cart,
+    cart: Cart | None,
     email: str,
     address: ShippingAddress,
     shipping_method_id: int,
@@ -127,7 +135,17 @@ def _order_place(
     # Lock the cart: two checkouts of the same cart at once (a double click, two tabs, two
     # API calls with different keys) run one after the other, and the second finds the
     # cart emptied by the first instead of placing a second order.
-    Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    locking = Cart.objects.select_for_update()
+    if cart is not None:
+        locked = locking.filter(pk=cart.pk).first()
+    elif user is not None:
+        locked = locking.filter(user=user).first()
+    else:
+        raise CheckoutError("Your cart is empty.")
+    if locked is None:
+        raise CheckoutError("Your cart is empty.")
+    # The row as locked: its voucher code is the one no other request can change now.
+    cart = locked
     if checkout_token:
         existing = Order.objects.filter(checkout_token=checkout_token).first()
         if existing is not None:

@@ -8,7 +8,8 @@ WSGI handler in this process, with the production settings `make bench` uses, ag
 database (`shopfront_bench`) and a Redis database of its own (11). Prints, per order: the
 SQL statements sent (BEGIN, COMMIT and savepoints apart), the Redis round trips (a
 command, a pipeline or a script call each), and the milliseconds of this process's CPU
-and of wall time (medians). The buyer and the variant are its own
+and of wall time (medians), and the CPU that PostgreSQL's backend of this connection
+spent on them (mean; it runs on this machine). The buyer and the variant are its own
 (`bench-order-cost@bench.invalid`, a product `bench-flash-sale-order-cost-*` with enough
 units), so a run touches nothing the benchmark reads. `--show-sql` prints one order's
 statements; ORDER_COST_SORT=tottime sorts the profile by self time.
@@ -166,6 +167,8 @@ def main() -> None:
     wall: list[float] = []
     split: dict[str, list[float]] = {"add": [], "checkout": []}
     redis_kinds: Counter[str] = Counter()
+    backend = _backend_pid()
+    backend_before = _cpu_seconds(backend)
     for _ in range(args.orders):
         counts.reset()
         counts.active = True
@@ -178,6 +181,8 @@ def main() -> None:
         transaction.append(counts.sql["transaction"])
         redis.append(sum(counts.redis.values()))
         redis_kinds.update(counts.redis)
+    backend_ms = (_cpu_seconds(backend) - backend_before) * 1000 / args.orders
+    print(f"PostgreSQL's backend for this process: {backend_ms:.2f} ms CPU per order (mean)")
     print(
         f"per order (API add + checkout, median of {args.orders}): "
         f"{statistics.median(sql)} SQL statements + {statistics.median(transaction)} "
@@ -206,6 +211,21 @@ def main() -> None:
         pstats.Stats(profiler).sort_stats(
             os.environ.get("ORDER_COST_SORT", "cumulative")
         ).print_stats(45)
+
+
+def _backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of a process on this machine, from /proc."""
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _buyer_and_variant(units: int) -> tuple[str, int, int]:

@@ -174,6 +174,14 @@ def flash_section(config: Config, flash: dict[str, Any]) -> list[str]:
         )
 
     others = {k: int(v) for k, v in extra.items() if "_other_" in k}
+    cpu = sale.get("cpu_ms_per_order") or {}
+    cpu_text = (
+        ", ".join(f"{kind} {ms:g}" for kind, ms in cpu.items() if kind not in ("total", "other"))
+        + f"; **{cpu.get('total', 0):g} in all** (other processes of the machine meanwhile: "
+        f"{cpu.get('other', 0):g})"
+        if cpu
+        else "not measured"
+    )
     return [
         "## Flash sale",
         "",
@@ -203,6 +211,7 @@ def flash_section(config: Config, flash: dict[str, Any]) -> list[str]:
         f"| Other answers | {others or 'none'} |",
         f"| Confirmation e-mails sent by the worker by the end | {sale.get('emails_sent')} of "
         f"{sale.get('emails_total')} |",
+        f"| CPU per order, ms (selling window; Celery until the last e-mail) | {cpu_text} |",
         "",
     ]
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cpu import cpu_by_kind, per_order_ms
 from dataprep import (
     collect_etags,
     fetch,
@@ -268,6 +269,21 @@ def sold_out_probe(
     return sold_out
 
 
+def emails_wait(config: Config, *, since: float, at_most: float = 90.0) -> None:
+    """Waits (5 s at least) until the worker has sent every e-mail owed since `since`."""
+    time.sleep(5)
+    deadline = time.monotonic() + at_most
+    while time.monotonic() < deadline:
+        unsent = psql(
+            f"SELECT count(*) FROM orders_notification WHERE sent_at IS NULL AND created_at >= "  # noqa: S608 - a float we made
+            f"to_timestamp({since:.3f})",
+            config.database,
+        )
+        if unsent == "0":
+            return
+        time.sleep(1)
+
+
 def lock_waits(lock_samples: list[tuple[int, int]]) -> str:
     """The sessions waiting for a lock while the flash sale sold, on average."""
     return (
@@ -298,9 +314,18 @@ def measure(
     extra_env = scenario_env(scenario, summary, run_id)
     stop_when = None
     lock_samples: list[tuple[int, int]] = []
+    cpu: dict[str, dict[str, float]] = {}
     if scenario.key == "flash":
         duration = config.flash_duration
-        stop_when = sold_out_probe(config, int(summary["flash_variant"]), lock_samples)
+        probe = sold_out_probe(config, int(summary["flash_variant"]), lock_samples)
+
+        def stop_when() -> bool:
+            sold_out = probe()
+            if sold_out and "sold" not in cpu:
+                cpu["sold"] = cpu_by_kind()
+            return sold_out
+
+        cpu["before"] = cpu_by_kind()
         log(
             f"{scenario.key}: {scenario.label}, until sold out + {config.flash_after} s "
             f"({duration} s at most)"
@@ -319,8 +344,13 @@ def measure(
     result["settled_after"] = settled
     if scenario.key == "flash":
         # Let the worker catch up with the confirmation e-mails before counting them.
-        time.sleep(5)
+        emails_wait(config, since=result["started"])
+        cpu["delivered"] = cpu_by_kind()
         result["sale"] = flash_outcome(config, result)
+        result["sale"]["cpu_ms_per_order"] = per_order_ms(
+            cpu["before"], cpu.get("sold", cpu["delivered"]), cpu["delivered"],
+            int(result["sale"]["orders"]),
+        )  # fmt: skip
         if lock_samples:
             result["sale"]["lock_waits"] = lock_waits(lock_samples)
     log(

@@ -152,6 +152,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Typo tolerance of catalog search: word similarity 0.5 lets "kettel" find "Kettle"
     # (0.57) where the default 0.6 would not. Set at connect, so it costs no query.
     DATABASES["default"]["OPTIONS"]["options"] = "-c pg_trgm.word_similarity_threshold=0.5"
+    # Server-side parameters, prepared after DB_PREPARE_THRESHOLD runs on a connection (0:
+    # never; a transaction-pooling PgBouncer before 1.21): planned once, not per query.
+    _options = DATABASES["default"]["OPTIONS"]
+    _options["server_side_binding"] = True
+    _options["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=5) or None
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web workers and the Celery worker share the file: WAL lets readers run beside a
     # writer, IMMEDIATE takes the write lock up front instead of failing mid-transaction.
@@ -179,6 +184,9 @@ if REDIS_URL:
                 # Redis down: reads miss and writes are dropped (logged), so pages are
                 # served from the database instead of failing. See docs/ARCHITECTURE.md.
                 "IGNORE_EXCEPTIONS": True,
+                # Every command (scripts and pipelines too) passes the server's circuit
+                # breaker, so a hung Redis costs a few timeouts per process, not one per call.
+                "REDIS_CLIENT_CLASS": "apps.core.breaker.BreakerRedis",
             },
         }
     }
@@ -201,6 +209,12 @@ else:
     # lose a count under a burst. The embedded mode accepts that for a one-machine demo;
     # with REDIS_URL set this check is live again.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# After this many failures in a row a Redis server is asked nothing for this long, then
+# probed with one command (apps/core/breaker.py). A hung Redis then costs a process three
+# timeouts, and one more per probe; a Redis back from a restart is used within seconds.
+REDIS_BREAKER_FAILURES = env.int("REDIS_BREAKER_FAILURES", default=3)
+REDIS_BREAKER_RESET_SECONDS = env.float("REDIS_BREAKER_RESET_SECONDS", default=5)
 
 # --- Auth --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -344,9 +358,12 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than the hard time limit of the longest task (plus margin): a message
-        # whose worker died is redelivered after this, not after Redis's default hour.
-        "visibility_timeout": 15 * 60,
+        # A message whose worker died (SIGKILL, a lost host) is redelivered once this has
+        # passed since its delivery, at the next restore sweep (when a worker starts, then
+        # every ~100 s): this bounds how late such an e-mail goes out. It must exceed the
+        # longest a live worker holds a message, or a second worker gets it too: the longest
+        # retry countdown (300 s, deliver_simulated_webhook) plus the hard time limit (300 s).
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=11 * 60),
         "socket_connect_timeout": 1,
         "socket_timeout": 2,
     }
@@ -359,6 +376,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.3,
 }
+# Publishing from a request stops after this many failures in a row, for this long
+# (apps/core/queue.py): a publish to a hung broker costs seconds, not half of one, so
+# fewer tries and longer pauses. Order e-mails skipped meanwhile wait in the outbox.
+BROKER_BREAKER_FAILURES = env.int("BROKER_BREAKER_FAILURES", default=2)
+BROKER_BREAKER_RESET_SECONDS = env.float("BROKER_BREAKER_RESET_SECONDS", default=15)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -19,6 +19,9 @@ def _usages(
     # The pages and the admin post a form whose `username` is the e-mail; the API reads its
     # JSON body itself and names the account. Either way one account is one counter.
     account_key = normalize_email(request.POST.get("username", "") if account is None else account)
+    # django-ratelimit hashes the key as UTF-8: a lone surrogate (valid JSON, never a valid
+    # address) would raise there. As "?" it is still one account's counter.
+    account_key = account_key.encode("utf-8", "replace").decode()
     return [
         get_usage(
             request,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
@@ -25,9 +25,13 @@ from apps.core.errors import ApplicationError
 from apps.core.idempotency import (
     KEY_MAX_LENGTH,
     RETENTION,
+    IdempotencyInProgress,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
     Replay,
     idempotency_begin,
     idempotency_complete,
+    idempotency_refusal_store,
     idempotency_release,
     request_fingerprint,
 )
@@ -38,6 +42,25 @@ from apps.core.models import IdempotencyRecord
 API_PREFIX = "api/v1/"
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+
+logger = logging.getLogger(__name__)
+
+# The database out of reach: restarting, failing over, or a connection it closed under us
+# (InterfaceError). A moment's outage that the same request survives when retried, so it is
+# a 503 with Retry-After, not a 500; psycopg's deadlock and statement-timeout errors are
+# OperationalErrors too, and retrying is the right advice for them as well.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+# A fast restart takes about a second and a failover a few (tests/faults/test_postgres_restart.py
+# measures the first).
+RETRY_AFTER_SECONDS = 5
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The shop cannot reach its database just now; the same request may be retried."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The shop is briefly unavailable. Please try again in a few seconds."
+    default_code = "service_unavailable"
 
 
 class ErrorDetailSerializer(serializers.Serializer[Any]):
@@ -84,6 +107,25 @@ def _flatten(detail: Any, name: str = "") -> dict[str, list[str]]:
     return {name: [str(message) for message in messages]}
 
 
+def _encodable(body: dict[str, Any]) -> dict[str, Any]:
+    """The error body with every lone surrogate replaced by "?", so that it can be sent.
+
+    A message may quote the input ('"\\ud800" is not a valid choice.'), and JSON lets a
+    client send a lone surrogate as an escape: valid Python text with no UTF-8 form, which
+    made the renderer fail and the refusal a 500.
+    """
+
+    def text(value: Any) -> str:
+        return str(value).encode("utf-8", "replace").decode("utf-8")
+
+    fields = body.get("fields") or {}
+    return {
+        **body,
+        "message": text(body["message"]),
+        "fields": {text(name): [text(m) for m in messages] for name, messages in fields.items()},
+    }
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Maps ApplicationError and DRF errors to `{"error": {"code", "message", "fields"}}`."""
     request = context.get("request")
@@ -94,7 +136,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         request.accepted_media_type = JSONRenderer.media_type
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "message": exc.message, "fields": exc.fields}
-        return Response({"error": body}, status=exc.status_code)
+        return Response({"error": _encodable(body)}, status=exc.status_code)
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        # Logged with its traceback (the message may name SQL), answered without it.
+        logger.error("Database unavailable; answered 503", exc_info=exc)
+        exc = ServiceUnavailable()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -118,7 +164,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "message": str(exc.detail),
             "fields": {},
         }
-    response.data = {"error": body}
+    response.data = {"error": _encodable(body)}
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -182,19 +230,18 @@ def idempotent(
     key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
     if key is None:
         return handler()
-    claim = idempotency_begin(
-        scope=f"user:{request.user.pk}", key=key, fingerprint=_fingerprint(request)
-    )
+    scope, fingerprint = f"user:{request.user.pk}", _fingerprint(request)
+    if atomic:
+        return _idempotent_atomic(view, handler, scope=scope, key=key, fingerprint=fingerprint)
+    claim = idempotency_begin(scope=scope, key=key, fingerprint=fingerprint)
     if isinstance(claim, Replay):
-        return Response(claim.body, status=claim.status, headers={REPLAYED_HEADER: "true"})
+        return _replayed(claim)
     try:
         try:
-            with transaction.atomic() if atomic else nullcontext():
-                response = handler()
-                _store(claim, response)
+            response = handler()
+            _store(claim, response)
         except (ApplicationError, exceptions.APIException, Http404, PermissionDenied) as error:
-            # Refused by a rule (out of stock, declined): the refusal is the outcome to replay.
-            # With `atomic`, whatever the handler wrote before refusing was rolled back.
+            # Refused by a rule (declined): the refusal is the outcome to replay.
             response = view.handle_exception(error)
             _store(claim, response)
     except BaseException:
@@ -203,14 +250,55 @@ def idempotent(
     return response
 
 
+def _idempotent_atomic(
+    view: APIView, handler: Callable[[], Response], *, scope: str, key: str, fingerprint: str
+) -> Response:
+    """The key claimed, the work done and its answer stored in one transaction.
+
+    A worker that dies mid-request takes its claim with it, so a retry with the key acts
+    instead of being told "in progress" until the key expires. A refusal rolls the work
+    back with the claim, and is then stored on its own (a rule's answer is replayed too).
+    """
+    try:
+        with transaction.atomic():
+            claim = idempotency_begin(scope=scope, key=key, fingerprint=fingerprint)
+            if isinstance(claim, Replay):
+                return _replayed(claim)
+            response = handler()
+            _store(claim, response)
+            return response
+    except (IdempotencyKeyInvalid, IdempotencyKeyReused, IdempotencyInProgress):
+        # About the key, not the work: answered, never stored under the key.
+        raise
+    except (ApplicationError, exceptions.APIException, Http404, PermissionDenied) as error:
+        response = view.handle_exception(error)
+        if response.status_code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
+            return response
+        earlier = idempotency_refusal_store(
+            scope=scope,
+            key=key,
+            fingerprint=fingerprint,
+            status=response.status_code,
+            body=_stored_body(response),
+        )
+        return response if earlier is None else _replayed(earlier)
+
+
+def _replayed(claim: Replay) -> Response:
+    return Response(claim.body, status=claim.status, headers={REPLAYED_HEADER: "true"})
+
+
 def _store(record: IdempotencyRecord, response: Response) -> None:
     if response.status_code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
         idempotency_release(record=record)
         return
+    idempotency_complete(record=record, status=response.status_code, body=_stored_body(response))
+
+
+def _stored_body(response: Response) -> Any:
     # Stored as rendered, so a replay carries exactly the JSON the first caller received.
     rendered = JSONRenderer().render(response.data) if response.data is not None else b""
-    body = json.loads(rendered) if rendered else None
-    idempotency_complete(record=record, status=response.status_code, body=body)
+    return json.loads(rendered) if rendered else None
 
 
 @sensitive_variables("canonical")

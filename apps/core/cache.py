@@ -26,6 +26,8 @@ from django.conf import settings
 from django.core.cache import cache
 from redis.exceptions import RedisError
 
+from apps.core.breaker import RedisUnavailable
+
 logger = logging.getLogger(__name__)
 
 # The catalog's namespace, named here so that apps below the catalog (sales) can bump it.
@@ -152,12 +154,16 @@ def _versioned_get(
     try:
         client = backend.get_client(write=False)
         script = _scripts.get(id(client))
-        if script is None:
+        # An id outlives its client: a new client (settings changed, another server) may
+        # get the id of one gone, and must not send the script through that one's pool.
+        if script is None or script.registered_client is not client:
             script = _scripts[id(client)] = client.register_script(_VERSIONED_GET)
         raw = script(
             keys=[backend.make_key(version_key)],
             args=[backend.make_key(key_start), *suffixes],
         )
+    except RedisUnavailable:  # the breaker is open and logged so; no warning per request
+        return None
     except (RedisError, OSError):
         logger.warning("versioned cache read failed", exc_info=True)
         return None

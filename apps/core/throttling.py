@@ -11,9 +11,10 @@ short span. See docs/ARCHITECTURE.md (API).
 django-ratelimit, already used for the HTML forms, counts the same way but asks the
 cache twice per request (ADD, then INCR) and has no DRF throttle classes.
 
-Works with django-redis (atomic INCR; an unreachable Redis answers None, and the
-throttle lets the request through: rate limits fail open) and with the embedded file
-cache (whose INCR is a read and a write, so a burst across workers may lose a count).
+Works with django-redis (atomic INCR; an unreachable Redis answers None, at once while
+its circuit breaker is open (apps/core/breaker.py), and the throttle lets the request
+through: rate limits fail open) and with the embedded file cache (whose INCR is a read
+and a write, so a burst across workers may lose a count).
 """
 
 from __future__ import annotations

@@ -73,6 +73,9 @@ def order_pay(*, order: Order, card: CardDetails, actor: User | None = None) -> 
             status=PaymentStatus.FAILED, message="The payment gateway did not answer"
         )
         raise
+    # The capture and the order marked paid commit together: an outage between two
+    # transactions would leave the money taken and the order unpaid (then cancelled by
+    # the expiry job). Lost here, the attempt stays "processing": no second charge.
     with transaction.atomic():
         Payment.objects.filter(pk=attempt.pk).update(
             reference=result.reference,
@@ -87,12 +90,15 @@ def order_pay(*, order: Order, card: CardDetails, actor: User | None = None) -> 
             gateway.pending_recorded(
                 charge_reference=result.reference, amount=attempt.amount, currency=order.currency
             )
+        paid = result.status == ChargeStatus.CAPTURED and order_mark_paid(
+            order=order, actor=actor, note=f"Paid by card ending {result.last4}"
+        )
     attempt.refresh_from_db()
     if result.status == ChargeStatus.PENDING:
         return attempt  # the gateway confirms by webhook (apps.payments.webhooks)
     if result.status != ChargeStatus.CAPTURED:
         raise PaymentDeclined(result.message or "The payment was declined.")
-    if not order_mark_paid(order=order, actor=actor, note=f"Paid by card ending {result.last4}"):
+    if not paid:
         refund = gateway.refund(
             charge_reference=result.reference, amount=attempt.amount, currency=order.currency
         )

@@ -6,7 +6,9 @@ lock (cache_store: the embedded mode's file cache, where a burst across processe
 slip past the lock, so the capacity is approximate there).
 
 When the store is unreachable the room fails OPEN: every visitor is admitted and a
-warning is logged (at most once a minute, not once per request of a crowd). That is
+warning is logged (at most once a minute, not once per request of a crowd). A hung Redis
+costs a check its socket timeout only until the server's circuit breaker opens
+(apps/core/breaker.py); then the store raises at once and the room admits. That is
 safe because the room protects capacity, not stock: checkout claims stock with a
 conditional UPDATE (`... WHERE stock >= n`), so a flood of admitted shoppers can make
 the shop slow but never oversell. Failing closed would turn a Redis outage into a sale

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.models import AuthToken
 from knox.signals import token_expired
+from rest_framework.exceptions import AuthenticationFailed
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
@@ -18,6 +22,13 @@ class TokenAuthentication(KnoxTokenAuthentication):
     expired tokens are deleted by the `purge_expired_tokens` task, and an expired token is
     refused whether or not it was deleted yet.
     """
+
+    def authenticate_credentials(self, token: bytes) -> tuple[Any, AuthToken]:
+        # No token holds a NUL, and PostgreSQL refuses one in a query string: refused here
+        # as any unknown token is, not a 500 (gunicorn drops such headers; others may not).
+        if b"\x00" in token:
+            raise AuthenticationFailed(_("Invalid token."))
+        return super().authenticate_credentials(token)
 
     def _cleanup_token(self, auth_token: AuthToken) -> bool:
         if auth_token.expiry is None or auth_token.expiry >= timezone.now():

@@ -48,6 +48,12 @@ class OwnAddressField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> QuerySet[Address]:
         return address_list(user=self.context["request"].user)
 
+    def to_internal_value(self, data: Any) -> Any:
+        # JSON's 1e999 is a float infinity: DRF would turn it into an int and crash.
+        if isinstance(data, bool | float):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
 
 class CheckoutSerializer(serializers.Serializer[Any]):
     """What to place: prices, totals, status and owner are never taken from the client."""

@@ -144,8 +144,8 @@ def _order_place(
         raise CheckoutError("Your cart is empty.")
     if locked is None:
         raise CheckoutError("Your cart is empty.")
-    # The row as locked: its voucher code is the one no other request can change now.
-    cart = locked
+    if cart is None:
+        cart = locked
     if checkout_token:
         existing = Order.objects.filter(checkout_token=checkout_token).first()
         if existing is not None:

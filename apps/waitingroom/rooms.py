@@ -103,10 +103,15 @@ def retry_after(
     # pass can start ticking before their own page comes back.
     ceiling = max(1, min(MAX_RETRY_SECONDS, config.pass_ttl_seconds // 3))
     admitting = not config.queue_everyone and (now is None or config.is_open(now))
-    if position is not None and position <= max(1, config.capacity) and admitting:
-        # Next in line: a slot that frees up is theirs, and it stays idle until they come
-        # back; the few at the head ask every second, the crowd behind them rarely.
-        return 1
+    if position is not None and admitting:
+        # A slot that frees up goes to the head of the line and stays idle until they come
+        # back: the head asks every second. The line moves up to a capacity's worth of
+        # places per turn of the room, and a turn takes a second at least (an add and a
+        # checkout), so the rest ask again after about the seconds it would take them to
+        # reach the head at that pace, and at the ceiling at most. Asking by the estimate
+        # instead (which assumes every pass held its whole life) left free slots idle
+        # while the crowd behind the head waited out 30 s (docs/BENCHMARKS.md).
+        return max(1, min(ceiling, math.ceil(position / max(1, config.capacity))))
     if wait is None:
         return ceiling
     return max(min(MIN_RETRY_SECONDS, ceiling), min(wait, ceiling))

@@ -16,10 +16,12 @@ def test_the_next_in_line_ask_again_after_a_second():
     assert retry_after(config, 400, position=16, now=NOW) == 1
 
 
-def test_the_crowd_behind_them_asks_rarely():
+def test_the_crowd_behind_them_asks_less_often_the_further_back_it_is():
     config = RoomConfig(key="sale-1", capacity=16, pass_ttl_seconds=600)
 
-    assert retry_after(config, 4000, position=200, now=NOW) == MAX_RETRY_SECONDS
+    assert retry_after(config, 400, position=17, now=NOW) == 2
+    assert retry_after(config, 4000, position=200, now=NOW) == 13
+    assert retry_after(config, 40000, position=4000, now=NOW) == MAX_RETRY_SECONDS
 
 
 def test_before_a_pre_queue_opens_nobody_is_hurried():

@@ -29,6 +29,8 @@ def _buyable_variant(variant_id: object) -> Variant:
         pk = int(str(variant_id))
     except ValueError:
         pk = 0
+    if not 0 < pk < 2**63:  # no such id; SQLite would refuse the number outright
+        pk = 0
     variant = buyable_variants(ids=[pk]).get(pk)
     if variant is None:
         raise CartError(

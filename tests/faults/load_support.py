@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from tests.faults.pg_support import SHIPPING_ADDRESS, Answer, Gunicorn, Shop, request, wait_for
+from tests.faults.pg_support import (
+    SHIPPING_ADDRESS,
+    Answer,
+    Gunicorn,
+    PostgresCluster,
+    Shop,
+    app_env,
+    postgres_cluster,
+    request,
+    require_postgres_binaries,
+    shop_prepare,
+    wait_for,
+)
 
 CARD = {
     "card_number": "4242424242424242",
@@ -166,3 +180,29 @@ def _is_error_shape(answer: Answer) -> bool:
     except (ValueError, KeyError, TypeError):
         return False
     return set(error) == {"code", "message", "fields"} and bool(error["message"])
+
+
+@dataclass
+class Served:
+    """A throw-away cluster, a gunicorn serving the shop from it, and the shop it seeded."""
+
+    cluster: PostgresCluster
+    server: Gunicorn
+    shop: Shop
+
+
+@contextlib.contextmanager
+def shop_served(folder: Path, *, database: str, shoppers: int, workers: int) -> Iterator[Served]:
+    """A shop with `shoppers` accounts and 1,000 units, served by `workers` gunicorn
+    workers from a PostgreSQL cluster of its own; everything stopped afterwards."""
+    require_postgres_binaries()
+    with postgres_cluster() as cluster:
+        cluster.createdb(database)
+        env = app_env(database_url=cluster.url(database), var_dir=folder)
+        shop = shop_prepare(env, shoppers=shoppers, stock=1_000)
+        server = Gunicorn(env, folder, workers=workers)
+        server.start()
+        try:
+            yield Served(cluster, server, shop)
+        finally:
+            server.stop()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from django.db import InterfaceError, OperationalError, connections
@@ -22,19 +21,12 @@ from apps.payments import services as payment_services
 from apps.payments.models import Payment, PaymentStatus
 from tests.api.support import token_client
 from tests.factories import CartFactory, CartLineFactory, ShippingMethodFactory, VariantFactory
-from tests.faults.load_support import CARD, Exchange, Load, unexpected_answers
+from tests.faults.load_support import CARD, Exchange, Load, Served, shop_served, unexpected_answers
 from tests.faults.pg_support import (
     SHIPPING_ADDRESS,
-    Gunicorn,
-    PostgresCluster,
-    Shop,
-    app_env,
     charged_but_unpaid,
     consistency_problems,
     payment_statuses,
-    postgres_cluster,
-    require_postgres_binaries,
-    shop_prepare,
 )
 
 pytestmark = pytest.mark.postgres
@@ -46,27 +38,11 @@ SHOPPERS = 4
 BACK_WITHIN = 1.0
 
 
-@dataclass
-class Served:
-    cluster: PostgresCluster
-    server: Gunicorn
-    shop: Shop
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    require_postgres_binaries()
     folder = tmp_path_factory.mktemp("pg-restart")
-    with postgres_cluster() as cluster:
-        cluster.createdb(DATABASE)
-        env = app_env(database_url=cluster.url(DATABASE), var_dir=folder)
-        shop = shop_prepare(env, shoppers=SHOPPERS, stock=1_000)
-        server = Gunicorn(env, folder, workers=2)
-        server.start()
-        try:
-            yield Served(cluster, server, shop)
-        finally:
-            server.stop()
+    with shop_served(folder, database=DATABASE, shoppers=SHOPPERS, workers=2) as served:
+        yield served
 
 
 def _successes(exchanges: list[Exchange], *, after: float) -> int:

@@ -14,24 +14,17 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import psycopg
 import pytest
 
-from tests.faults.load_support import Exchange, Load, unexpected_answers
+from tests.faults.load_support import Exchange, Load, Served, shop_served, unexpected_answers
 from tests.faults.pg_support import (
     SHIPPING_ADDRESS,
     Answer,
-    Gunicorn,
     PostgresCluster,
-    Shop,
-    app_env,
     consistency_problems,
-    postgres_cluster,
     request,
-    require_postgres_binaries,
-    shop_prepare,
     wait_for,
 )
 
@@ -42,27 +35,11 @@ WORKERS = 2
 KILLS = 6
 
 
-@dataclass
-class Served:
-    cluster: PostgresCluster
-    server: Gunicorn
-    shop: Shop
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    require_postgres_binaries()
     folder = tmp_path_factory.mktemp("worker-kill")
-    with postgres_cluster() as cluster:
-        cluster.createdb(DATABASE)
-        env = app_env(database_url=cluster.url(DATABASE), var_dir=folder)
-        shop = shop_prepare(env, shoppers=4, stock=1_000)
-        server = Gunicorn(env, folder, workers=WORKERS)
-        server.start()
-        try:
-            yield Served(cluster, server, shop)
-        finally:
-            server.stop()
+    with shop_served(folder, database=DATABASE, shoppers=4, workers=WORKERS) as served:
+        yield served
 
 
 def _monitor(cluster: PostgresCluster) -> psycopg.Connection[tuple[object, ...]]:

@@ -31,6 +31,19 @@ from settings import Config, django_env  # noqa: E402
 COST_REDIS_DB = 11  # not the benchmark's: a run of `make bench` flushes that one
 
 
+def answer_status(handler: Any, environ: dict[str, Any]) -> str:
+    """Sends one request through a WSGI handler, reads its whole answer; the status line."""
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: Any, *_: Any) -> Any:
+        statuses.append(status)
+
+    body: Any = handler(environ, start_response)
+    b"".join(body)
+    body.close()
+    return statuses[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("urls", nargs="+", metavar="URL")
@@ -54,16 +67,7 @@ def main() -> None:
     factory = RequestFactory()
 
     def request(url: str) -> str:
-        environ = factory.get(url, HTTP_HOST=env["ALLOWED_HOSTS"]).environ
-        statuses: list[str] = []
-
-        def start_response(status: str, headers: Any, *_: Any) -> Any:
-            statuses.append(status)
-
-        body: Any = handler(environ, start_response)
-        b"".join(body)
-        body.close()
-        return statuses[0]
+        return answer_status(handler, factory.get(url, HTTP_HOST=env["ALLOWED_HOSTS"]).environ)
 
     def repeat(url: str, times: int) -> None:
         for _ in range(times):

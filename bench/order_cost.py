@@ -34,6 +34,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]  # the project, and bench/settings.py beside this
 
+from cost import answer_status  # noqa: E402
 from settings import Config, django_env  # noqa: E402
 
 COST_REDIS_DB = 11  # not the benchmark's: a run of `make bench` flushes that one
@@ -132,18 +133,8 @@ def main() -> None:
     checkout_body = json.dumps(CHECKOUT_BODY | {"shipping_method": method_id})
 
     def post(path: str, body: str, **extra: str) -> str:
-        environ = factory.post(
-            path, body, content_type="application/json", **headers, **extra
-        ).environ
-        statuses: list[str] = []
-
-        def start_response(status: str, response_headers: Any, *_: Any) -> Any:
-            statuses.append(status)
-
-        answer: Any = handler(environ, start_response)
-        b"".join(answer)
-        answer.close()
-        return statuses[0]
+        request = factory.post(path, body, content_type="application/json", **headers, **extra)
+        return answer_status(handler, request.environ)
 
     def order() -> None:
         started = time.process_time()

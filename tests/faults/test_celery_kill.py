@@ -41,7 +41,7 @@ from tests.factories import (
     UserFactory,
     VariantFactory,
 )
-from tests.faults.pg_support import ROOT, SHIPPING_ADDRESS, free_port, wait_for
+from tests.faults.pg_support import ROOT, SHIPPING_ADDRESS, app_env, free_port, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -176,22 +176,14 @@ def spawn(transactional_db: None, broker: str, mail_dir: Path, tmp_path: Path) -
     database_url = (
         f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST", "REDIS_URL", "CELERY_", "DATABASE_URL", "FAULT_"))
-    }
-    base.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=database_url,
+    base = app_env(
+        database_url=database_url,
+        var_dir=tmp_path / "var",
         CELERY_BROKER_URL=broker,
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
-        VAR_DIR=str(tmp_path / "var"),
-        ENV_FILE=str(tmp_path / "no.env"),
         FAULT_MAIL_DIR=str(mail_dir),
         FAULT_MAIL_FLAG=str(tmp_path / "stalled"),
         LOG_LEVEL=os.environ.get("FAULT_LOG_LEVEL", "WARNING"),
-        PYTHONUNBUFFERED="1",
     )
     started: list[Worker] = []
 

@@ -6,6 +6,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from apps.core.wsgi import draining_unread_body
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_wsgi_application()
+# A body the app refused unread is read after the answer, so that the client gets to read
+# the answer (apps/core/wsgi.py).
+application = draining_unread_body(get_wsgi_application())

@@ -480,3 +480,19 @@ def test_bad_requests_over_http_to_a_real_gunicorn_are_4xx_and_no_worker_dies(se
     placed = request("POST", server.url("/api/v1/checkout/"), headers=auth, body={
         "shipping_address": SHIPPING_ADDRESS, "shipping_method": shop.shipping_method})  # fmt: skip
     assert (added.status, placed.status) == (201, 201), placed.body
+
+
+@pytest.mark.postgres
+def test_a_body_over_the_limit_gets_its_400_read_every_time(served):
+    """Django refuses it unread; the server reads the rest after answering, so no reset
+    reaches a client still sending (apps/core/wsgi.py). Repeated: the reset was a race."""
+    from tests.faults.pg_support import request
+
+    server, shop = served
+    body, content_type = base.MALFORMED["oversized"]
+    headers = {"Authorization": f"Token {shop.tokens[0]}", "Content-Type": content_type}
+    statuses = [
+        request("POST", server.url("/api/v1/cart/items/"), body=body, headers=headers).status
+        for _ in range(25)
+    ]
+    assert statuses == [400] * 25

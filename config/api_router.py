@@ -18,6 +18,7 @@ from apps.accounts.api.views import (
     TokenObtainView,
     TokenViewSet,
 )
+from apps.cart.api.guest import GuestCartView
 from apps.cart.api.views import CartItemViewSet, CartView, CartVoucherView
 from apps.catalog.api.views import CategoryViewSet, ProductViewSet
 from apps.checkout.api.views import CheckoutView, ShippingMethodViewSet
@@ -42,6 +43,7 @@ urlpatterns = [
     *router.urls,
     # Singletons, not collections: the caller's own cart, and the act of checking out.
     path("cart/", CartView.as_view(), name="cart"),
+    path("carts/", GuestCartView.as_view(), name="guest-cart"),
     path("cart/voucher/", CartVoucherView.as_view(), name="cart-voucher"),
     path("checkout/", CheckoutView.as_view(), name="checkout"),
     path("payments/webhook/", PaymentWebhookView.as_view(), name="payment-webhook"),

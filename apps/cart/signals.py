@@ -1,4 +1,5 @@
-"""Merging the anonymous cart into the user's at sign-in.
+"""Merging the anonymous cart (a cookie's, or an API guest's X-Cart-Token) into the user's
+at sign-in.
 
 A signal, because every way of signing in (the login page, sign-up, the admin, a
 password reset) must merge, and none of them belongs to the cart app.
@@ -14,7 +15,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from apps.accounts.models import User
-from apps.cart.http import COOKIE_NAME, COOKIE_SALT
+from apps.cart.http import COOKIE_NAME, COOKIE_SALT, CartTokenInvalid, header_cart
 from apps.cart.models import Cart
 from apps.cart.services import cart_merge
 
@@ -25,8 +26,7 @@ def merge_cart_on_login(
 ) -> None:
     if request is None or not hasattr(request, "COOKIES"):
         return
-    token = request.get_signed_cookie(COOKIE_NAME, default=None, salt=COOKIE_SALT)
-    anonymous = Cart.objects.filter(token=token, user=None).first() if token else None
+    anonymous = _api_guest_cart(request) or _cookie_cart(request)
     if anonymous is None or not anonymous.lines.exists():
         return
     _, changes = cart_merge(source=anonymous, user=user)
@@ -34,3 +34,17 @@ def merge_cart_on_login(
         messages.info(request, "Items from before you signed in are in your cart.")
         for change in changes:
             messages.warning(request, change.message)
+
+
+def _api_guest_cart(request: HttpRequest) -> Cart | None:
+    """The guest cart an API sign-in names with X-Cart-Token (knox sends this signal too)."""
+    try:
+        cart = header_cart(request)
+    except CartTokenInvalid:
+        return None
+    return cart if cart is not None and cart.pk is not None else None
+
+
+def _cookie_cart(request: HttpRequest) -> Cart | None:
+    token = request.get_signed_cookie(COOKIE_NAME, default=None, salt=COOKIE_SALT)
+    return Cart.objects.filter(token=token, user=None).first() if token else None

@@ -219,8 +219,12 @@ def idempotent(
     handler: Callable[[], Response],
     *,
     atomic: bool = True,
+    scope: str | None = None,
 ) -> Response:
     """Runs `handler` once per Idempotency-Key of the caller; a retry gets the stored answer.
+
+    Keys are the caller's own: the signed-in user's, or `scope` for a caller without an
+    account (a guest's cart or order), so two callers never share one.
 
     Without the header `handler` just runs. With it, every outcome below 500 (including
     refusals such as 409 out of stock) is stored and replayed; an unexpected failure
@@ -230,7 +234,11 @@ def idempotent(
     key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
     if key is None:
         return handler()
-    scope, fingerprint = f"user:{request.user.pk}", _fingerprint(request)
+    if scope is None:
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated
+        scope = f"user:{request.user.pk}"
+    fingerprint = _fingerprint(request)
     if atomic:
         return _idempotent_atomic(view, handler, scope=scope, key=key, fingerprint=fingerprint)
     claim = idempotency_begin(scope=scope, key=key, fingerprint=fingerprint)

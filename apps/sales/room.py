@@ -36,13 +36,18 @@ def sale_room(sale: Sale) -> RoomConfig | None:
 
 
 def room_visitor(request: HttpRequest) -> str:
-    """One place per visitor: the account for API clients, the session for browsers."""
+    """One place per visitor: the account or guest cart for API clients, the session for
+    browsers."""
     # An API client signed in with a token is its account: it keeps no cookies, so a
     # session would be a new one, at the back of the line, on every request.
     # (DRF's Request passes `session` through to Django's, so only `auth` tells them apart.)
     user = getattr(request, "user", None)
     if getattr(request, "auth", None) is not None and user is not None and user.is_authenticated:
         return f"user-{user.pk}"
+    # A guest of the API is their cart, for the same reason (set by apps.cart.api.guest).
+    guest = getattr(request, "guest_visitor", None)
+    if guest is not None:
+        return str(guest)
     if request.session.session_key is None:
         # A first-time visitor has no session yet: their place needs one to belong to.
         request.session.save()

@@ -204,3 +204,28 @@ def test_an_api_client_without_cookies_keeps_its_place_and_gets_in_when_its_turn
 
     assert positions == [1, 1, 1]
     assert second.post(ITEMS, add, format="json").status_code == 201
+
+
+def test_an_api_guest_without_cookies_keeps_its_place_by_its_cart_token():
+    _, item = _live_sale(capacity=1)
+    first = token_client(UserFactory())
+    add = {"variant": item.variant_id, "quantity": 1}
+    assert first.post(ITEMS, add, format="json").status_code == 201
+    guest = Client()
+    token = guest.post("/api/v1/carts/").json()["token"]
+
+    positions = []
+    for _ in range(3):
+        guest.cookies.clear()  # a mobile app: no cookie jar, only its cart token
+        answer = guest.post(ITEMS, add, content_type="application/json", HTTP_X_CART_TOKEN=token)
+        positions.append(answer.json()["position"])
+    first.post(
+        "/api/v1/checkout/",
+        {"shipping_address": ADDRESS, "shipping_method": ShippingMethodFactory().pk},
+        format="json",
+    )
+    guest.cookies.clear()
+    admitted = guest.post(ITEMS, add, content_type="application/json", HTTP_X_CART_TOKEN=token)
+
+    assert positions == [1, 1, 1]
+    assert admitted.status_code == 201

@@ -1,4 +1,5 @@
-"""The signed-in shopper's cart: read it, add to it, change or remove a line, apply a voucher."""
+"""The shopper's cart (an account's, or a guest's by X-Cart-Token): read it, add to it,
+change or remove a line, apply a voucher."""
 
 from __future__ import annotations
 
@@ -6,23 +7,26 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import User, customer_key
+from apps.cart.api.guest import (
+    CART_TOKEN,
+    UNAUTHENTICATED,
+    SignedInOrGuestCart,
+    request_cart,
+    request_customer,
+)
 from apps.cart.api.serializers import (
     CartItemCreateSerializer,
     CartItemUpdateSerializer,
     CartSerializer,
     CartVoucherSerializer,
 )
-from apps.cart.http import cart_for_request
 from apps.cart.models import Cart, CartLine
 from apps.cart.selectors import cart_summary
 from apps.cart.services import (
@@ -38,7 +42,6 @@ from apps.sales.room import room_gate_variants
 from apps.waitingroom.api.responses import waiting_room_api_response
 from apps.waitingroom.api.serializers import WAITING_ROOM_RESPONSE
 
-UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")
 LINE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such line in your cart.")
 REFUSED = OpenApiResponse(
     ErrorSerializer,
@@ -57,12 +60,6 @@ LINE_ID = OpenApiParameter(
 )
 
 
-def request_cart(request: Request, *, create: bool = False) -> Cart | None:
-    """The signed-in user's cart; with `create`, made if there is none yet."""
-    # DRF's Request stands in for the HttpRequest and, unlike it, knows the user of a token.
-    return cart_for_request(cast(HttpRequest, request), create=create)
-
-
 def cart_payload(request: Request, cart: Cart | None) -> dict[str, Any]:
     return CartSerializer(cart_summary(cart=cart), context={"request": request}).data
 
@@ -70,13 +67,14 @@ def cart_payload(request: Request, cart: Cart | None) -> dict[str, Any]:
 class CartView(generics.GenericAPIView[Any]):
     """The cart with current prices and what changed since each line was added."""
 
-    permission_classes = (IsAuthenticated,)
+    permission_classes = (SignedInOrGuestCart,)
     serializer_class = CartSerializer
 
     @extend_schema(
         summary="Your cart",
         description="Prices are today's; `price_changed`, `sold_out` and `too_many` say what "
         "changed since a line was added. An empty cart has no lines.",
+        parameters=[CART_TOKEN],
         responses={200: CartSerializer, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
@@ -84,16 +82,18 @@ class CartView(generics.GenericAPIView[Any]):
 
 
 class CartItemViewSet(viewsets.GenericViewSet[CartLine]):
-    """Lines of the signed-in user's cart; another user's line is a 404."""
+    """Lines of the caller's cart; a line of anyone else's cart is a 404."""
 
-    permission_classes = (IsAuthenticated,)
+    permission_classes = (SignedInOrGuestCart,)
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self) -> QuerySet[CartLine]:
         if getattr(self, "swagger_fake_view", False):
             return CartLine.objects.none()
-        user = cast(User, self.request.user)
-        return CartLine.objects.filter(cart__user=user).select_related("cart")
+        cart = request_cart(self.request)
+        if cart is None:
+            return CartLine.objects.none()
+        return CartLine.objects.filter(cart=cart).select_related("cart")
 
     def get_serializer_class(self) -> type[Any]:
         if self.action == "create":
@@ -104,6 +104,7 @@ class CartItemViewSet(viewsets.GenericViewSet[CartLine]):
         summary="Add to your cart",
         description="Adding a variant already in the cart adds to its quantity. Prices and "
         "totals come from the shop: any other field in the body is ignored.",
+        parameters=[CART_TOKEN],
         request=CartItemCreateSerializer,
         responses={
             201: CartSerializer,
@@ -131,7 +132,7 @@ class CartItemViewSet(viewsets.GenericViewSet[CartLine]):
 
     @extend_schema(
         summary="Change a line's quantity",
-        parameters=[LINE_ID],
+        parameters=[LINE_ID, CART_TOKEN],
         request=CartItemUpdateSerializer,
         responses={200: CartSerializer, 400: REFUSED, 401: UNAUTHENTICATED, 404: LINE_NOT_FOUND},
     )
@@ -146,7 +147,7 @@ class CartItemViewSet(viewsets.GenericViewSet[CartLine]):
 
     @extend_schema(
         summary="Remove a line",
-        parameters=[LINE_ID],
+        parameters=[LINE_ID, CART_TOKEN],
         request=None,
         responses={204: None, 401: UNAUTHENTICATED, 404: LINE_NOT_FOUND},
     )
@@ -157,9 +158,9 @@ class CartItemViewSet(viewsets.GenericViewSet[CartLine]):
 
 
 class CartVoucherView(generics.GenericAPIView[Any]):
-    """The voucher code kept on the signed-in user's cart, checked again at checkout."""
+    """The voucher code kept on the caller's cart, checked again at checkout."""
 
-    permission_classes = (IsAuthenticated,)
+    permission_classes = (SignedInOrGuestCart,)
     # Codes are guessable secrets: trying many in a row is throttled on its own.
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "voucher"
@@ -173,8 +174,7 @@ class CartVoucherView(generics.GenericAPIView[Any]):
         every signed-in OPTIONS was a 500. Unsaved because describing the view must not
         make a cart.
         """
-        user = cast(User, self.request.user)
-        cart = request_cart(self.request) or Cart(user=user)
+        cart = request_cart(self.request) or Cart()
         self.check_object_permissions(self.request, cart)
         return cart
 
@@ -184,6 +184,7 @@ class CartVoucherView(generics.GenericAPIView[Any]):
         "cart's `totals.discount` then shows what it takes off. A code already on the cart is "
         "replaced. The code is checked again when the order is placed: if it stopped applying "
         "meanwhile, `voucher_problem` says why and POST /checkout/ answers 400.",
+        parameters=[CART_TOKEN],
         request=CartVoucherSerializer,
         responses={200: CartSerializer, 400: VOUCHER_REFUSED, 401: UNAUTHENTICATED},
     )
@@ -195,7 +196,6 @@ class CartVoucherView(generics.GenericAPIView[Any]):
             errors = cast(dict[str, list[str]], serializer.errors)
             reasons = [str(reason) for field in errors.values() for reason in field]
             raise ValidationError({"voucher": reasons})
-        user = cast(User, request.user)
         # A cart made for a code that is then refused goes with it.
         with transaction.atomic():
             cart = request_cart(request, create=True)
@@ -203,7 +203,7 @@ class CartVoucherView(generics.GenericAPIView[Any]):
             cart_apply_voucher(
                 cart=cart,
                 code=serializer.validated_data["code"],
-                customer=customer_key(user_id=user.pk, email=user.email),
+                customer=request_customer(request),
             )
         return Response(cart_payload(request, cart))
 
@@ -211,6 +211,7 @@ class CartVoucherView(generics.GenericAPIView[Any]):
         summary="Remove the voucher code",
         description="Takes the voucher off the cart; removing when there is none changes "
         "nothing. Answers with the cart and its new totals.",
+        parameters=[CART_TOKEN],
         request=None,
         responses={200: CartSerializer, 401: UNAUTHENTICATED},
     )

@@ -46,7 +46,9 @@ class OwnAddressField(serializers.PrimaryKeyRelatedField):
     """An id from the caller's own address book; anyone else's is simply not found."""
 
     def get_queryset(self) -> QuerySet[Address]:
-        return address_list(user=self.context["request"].user)
+        user = self.context["request"].user
+        # A guest has no address book: every id is unknown to them.
+        return address_list(user=user) if user.is_authenticated else Address.objects.none()
 
     def to_internal_value(self, data: Any) -> Any:
         # JSON's 1e999 is a float infinity: DRF would turn it into an int and crash.
@@ -61,7 +63,8 @@ class CheckoutSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField(
         required=False,
         max_length=254,
-        help_text="For the confirmation e-mail; defaults to your account's.",
+        help_text="For the confirmation e-mail; defaults to your account's. Required for a "
+        "guest (X-Cart-Token).",
     )
     shipping_address = ShippingAddressSerializer(
         required=False, help_text="Where to send the order; or give `address_id` instead."
@@ -75,6 +78,11 @@ class CheckoutSerializer(serializers.Serializer[Any]):
     shipping_method = serializers.IntegerField(help_text="Id from /shipping-methods/.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not self.context["request"].user.is_authenticated and "email" not in attrs:
+            raise serializers.ValidationError(
+                {"email": ["Give an e-mail address for the order's confirmation and updates."]},
+                code="required",
+            )
         if ("shipping_address" in attrs) == ("address_id" in attrs):
             raise serializers.ValidationError(
                 "Give exactly one of shipping_address and address_id.", code="address"

@@ -1,4 +1,5 @@
-"""Shipping methods on offer, and placing an order from the signed-in user's cart."""
+"""Shipping methods on offer, and placing an order from the caller's cart (an account's, or
+a guest's named by X-Cart-Token)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ from typing import Any, cast
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import Address, User
-from apps.cart.api.views import request_cart
+from apps.cart.api.guest import (
+    CART_TOKEN,
+    UNAUTHENTICATED,
+    SignedInOrGuestCart,
+    guest_cart,
+    request_cart,
+)
 from apps.checkout.api.serializers import CheckoutSerializer, ShippingMethodSerializer
 from apps.core.api import (
     IDEMPOTENCY_KEY_HEADER,
@@ -22,7 +29,9 @@ from apps.core.api import (
     idempotent,
 )
 from apps.core.throttling import ScopedRateThrottle
+from apps.orders.api.guest import ORDER_TOKEN_ANSWERED, ORDER_TOKEN_HEADER
 from apps.orders.api.serializers import OrderDetailSerializer
+from apps.orders.links import guest_order_token
 from apps.orders.models import Order
 from apps.orders.services import ShippingAddress, order_place
 from apps.pricing.models import ShippingMethod
@@ -53,7 +62,7 @@ class ShippingMethodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Shipp
 class CheckoutView(generics.GenericAPIView[Any]):
     """Places an order from the cart; Idempotency-Key makes a retry safe."""
 
-    permission_classes = (IsAuthenticated,)
+    permission_classes = (SignedInOrGuestCart,)
     serializer_class = CheckoutSerializer
     throttle_classes = (*APIView.throttle_classes, ScopedRateThrottle)
     throttle_scope = "checkout"
@@ -64,8 +73,10 @@ class CheckoutView(generics.GenericAPIView[Any]):
         "current prices; the cart is emptied. Pay it with POST /orders/{number}/pay/ before "
         "`expires_at`. Price, totals, status and owner come from the shop: such fields in "
         "the body are ignored. **Send an `Idempotency-Key`**: a retry after a lost response "
-        "then returns the same order instead of placing another.",
-        parameters=IDEMPOTENCY_PARAMETERS,
+        "then returns the same order instead of placing another. A guest (X-Cart-Token, "
+        "no account) must give `email` and a `shipping_address`, and gets the order's "
+        "`X-Order-Token` to see and pay it with.",
+        parameters=[CART_TOKEN, *IDEMPOTENCY_PARAMETERS, ORDER_TOKEN_ANSWERED],
         request=CheckoutSerializer,
         responses={
             201: OpenApiResponse(OrderDetailSerializer, description="The order, placed."),
@@ -74,7 +85,7 @@ class CheckoutView(generics.GenericAPIView[Any]):
                 description="Malformed body, empty cart, unknown shipping method, or an item "
                 "no longer available.",
             ),
-            401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+            401: UNAUTHENTICATED,
             409: OpenApiResponse(
                 ErrorSerializer,
                 description="An item sold out meanwhile (`out_of_stock`; nothing was taken), "
@@ -105,14 +116,25 @@ class CheckoutView(generics.GenericAPIView[Any]):
         # With a key, idempotent() runs _place in a transaction that a refusal rolls back
         # whole, so order_place needs no savepoint of its own.
         keyed = IDEMPOTENCY_KEY_HEADER in request.headers
-        return idempotent(self, request, lambda: self._place(data, savepoint=not keyed))
+        guest = guest_cart(request) if not request.user.is_authenticated else None
+        return idempotent(
+            self,
+            request,
+            lambda: self._place(data, savepoint=not keyed),
+            scope=f"cart:{guest.token}" if guest else None,
+        )
 
     def _place(self, data: dict[str, Any], *, savepoint: bool) -> Response:
-        user = cast(User, self.request.user)
+        if self.request.user.is_authenticated:
+            user: User | None = cast(User, self.request.user)
+            cart = None  # the user's own, read as it is locked
+            email = data.get("email") or user.email  # type: ignore[union-attr]
+        else:
+            user, cart, email = None, request_cart(self.request), data["email"]
         answer: list[Response] = []
         order_place(
-            cart=None,  # the user's own, read as it is locked
-            email=data.get("email") or user.email,
+            cart=cart,
+            email=email,
             address=_shipping_address(data),
             shipping_method_id=data["shipping_method"],
             user=user,
@@ -129,8 +151,10 @@ class CheckoutView(generics.GenericAPIView[Any]):
     def _placed(self, order: Order) -> Response:
         # As order_place wrote it, lines and first event included: nothing is read back.
         body = OrderDetailSerializer(order, context=self.get_serializer_context()).data
-        location = reverse("api:order-detail", kwargs={"number": order.number})
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+        headers = {"Location": reverse("api:order-detail", kwargs={"number": order.number})}
+        if order.user_id is None:
+            headers[ORDER_TOKEN_HEADER] = guest_order_token(number=order.number)
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
 
 def _shipping_address(data: dict[str, Any]) -> ShippingAddress:

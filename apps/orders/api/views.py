@@ -1,4 +1,5 @@
-"""The signed-in user's orders: newest first, one in full, and paying a pending one."""
+"""The signed-in user's orders: newest first, one in full, and paying a pending one; a
+guest's one order by its X-Order-Token."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -24,14 +24,20 @@ from apps.core.api import IDEMPOTENCY_PARAMETERS, ErrorSerializer, idempotent
 from apps.core.parsers import JSONParser
 from apps.core.throttling import ScopedRateThrottle
 from apps.orders import selectors
+from apps.orders.api.guest import ORDER_TOKEN, SignedInOrOrderToken, guest_order
 from apps.orders.api.serializers import CardSerializer, OrderDetailSerializer, OrderListSerializer
 from apps.orders.models import Order
 from apps.payments.gateways.base import CardDetails
 from apps.payments.services import order_pay
 
 CARD_FIELDS = ("card_number", "exp_month", "exp_year", "cvc")
-UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")
+UNAUTHENTICATED = OpenApiResponse(
+    ErrorSerializer, description="Not signed in (nor sending a guest's X-Order-Token)."
+)
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="You have no order with this number.")
+TOKEN_EXPIRED = OpenApiResponse(
+    ErrorSerializer, description="A guest's X-Order-Token that is genuine but too old."
+)
 NUMBER = OpenApiParameter(
     "number", OpenApiTypes.STR, OpenApiParameter.PATH, description="Order number, e.g. SF-…"
 )
@@ -47,7 +53,7 @@ class OrderPagination(KeysetCursorPagination):
 class OrderViewSet(viewsets.ReadOnlyModelViewSet[Order]):
     """Owner only: another user's order answers 404, so order numbers cannot be probed."""
 
-    permission_classes = (IsAuthenticated,)
+    permission_classes = (SignedInOrOrderToken,)
     pagination_class = OrderPagination
     lookup_field = "number"
     lookup_value_regex = r"[-A-Za-z0-9]+"
@@ -67,7 +73,11 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet[Order]):
         return selectors.order_list(user=self._user())
 
     def get_object(self) -> Order:
-        order = selectors.order_for_user(user=self._user(), number=self.kwargs["number"])
+        number = self.kwargs["number"]
+        if self.request.user.is_authenticated:
+            order = selectors.order_for_user(user=self._user(), number=number)
+        else:
+            order = guest_order(self.request, number=number)
         if order is None:
             raise Http404("No such order.")
         return order
@@ -87,8 +97,13 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet[Order]):
         summary="One of your orders",
         description="Lines and totals as charged, status and its history, shipping, and "
         "payment attempts (card brand and last four digits only).",
-        parameters=[NUMBER],
-        responses={200: OrderDetailSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        parameters=[NUMBER, ORDER_TOKEN],
+        responses={
+            200: OrderDetailSerializer,
+            401: UNAUTHENTICATED,
+            403: TOKEN_EXPIRED,
+            404: NOT_FOUND,
+        },
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
@@ -99,7 +114,7 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet[Order]):
         "pending, to be paid with another card. The card details are passed to the payment "
         "gateway and kept nowhere: responses show only the brand and last four digits. Send "
         "an `Idempotency-Key` so that a retry after a lost response cannot charge twice.",
-        parameters=[NUMBER, *IDEMPOTENCY_PARAMETERS],
+        parameters=[NUMBER, ORDER_TOKEN, *IDEMPOTENCY_PARAMETERS],
         request=CardSerializer,
         responses={
             200: OpenApiResponse(OrderDetailSerializer, description="Paid."),
@@ -108,6 +123,7 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet[Order]):
             402: OpenApiResponse(
                 ErrorSerializer, description="Declined; the order stays pending and payable."
             ),
+            403: TOKEN_EXPIRED,
             404: NOT_FOUND,
             409: OpenApiResponse(
                 ErrorSerializer,
@@ -144,9 +160,12 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet[Order]):
         )
         # Not atomic: the gateway call must stay outside a transaction, and a declined
         # attempt is recorded even though the request answers 402.
-        return idempotent(self, request, lambda: self._pay(order, card), atomic=False)
+        # A guest's key is theirs by the order it pays: they have no account to scope it.
+        scope = None if request.user.is_authenticated else f"order:{order.number}"
+        return idempotent(self, request, lambda: self._pay(order, card), atomic=False, scope=scope)
 
     def _pay(self, order: Order, card: CardDetails) -> Response:
-        order_pay(order=order, card=card, actor=self._user())
-        paid = selectors.order_for_user(user=self._user(), number=order.number)
+        actor = self._user() if self.request.user.is_authenticated else None
+        order_pay(order=order, card=card, actor=actor)
+        paid = selectors.order_detail_queryset().get(pk=order.pk)
         return Response(OrderDetailSerializer(paid, context=self.get_serializer_context()).data)

@@ -25,8 +25,11 @@ $(VENV)/.installed: requirements.txt | $(PY)
 	$(BIN)/pip install --quiet -r requirements.txt
 	@touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt tests/browser/package-lock.json | $(PY)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@# axe-core for the browser tests' accessibility checks (skipped with a reason without npm).
+	@if command -v npm >/dev/null; then npm ci --prefix tests/browser --no-audit --no-fund --silent; \
+		else echo "npm not found: the browser tests will be skipped (apt-get install npm)"; fi
 	@touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

@@ -1,4 +1,4 @@
-// The waiting room's countdown. The page's meta refresh reloads it without JavaScript;
+// The waiting room's countdown. The page's <noscript> meta refresh reloads it without JavaScript;
 // this shows the seconds left and reloads on time (a file, not inline: the CSP says so).
 (function () {
   "use strict";

@@ -8,6 +8,7 @@ page into var/browser/ and fails on any of it.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -23,6 +24,9 @@ from tests.conftest import IN_CI
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "var" / "browser"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+# What fails a page: axe's two worst levels (moderate and minor ones are only printed).
+AXE_FAILING = ("critical", "serious")
 VIEWPORTS: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
@@ -36,6 +40,8 @@ def _browser_missing() -> str | None:
         import playwright  # noqa: F401
     except ImportError:
         return "Playwright for Python (make install-dev)"
+    if not AXE.exists():
+        return "axe-core (npm ci --prefix tests/browser, done by make install-dev)"
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get(
         "REDIS_URL"
     ):
@@ -102,14 +108,19 @@ class Shopper:
             self.problems.append(f"static {response.status}: {response.url}")
 
     def _failed(self, request: Any) -> None:
-        if "/static/" in request.url:
+        # ERR_ABORTED: the browser dropped it, leaving the page (a favicon, mid-navigation).
+        if "/static/" in request.url and "ERR_ABORTED" not in (request.failure or ""):
             self.problems.append(f"static failed: {request.url} {request.failure}")
 
     def go(self, path: str) -> Any:
         return self.page.goto(self.shop.url(path))
 
-    def step(self, name: str) -> None:
-        """Screenshots the page as it is and fails on anything a shopper would notice."""
+    def step(self, name: str, *, accessible: bool = True) -> None:
+        """Screenshots the page as it is and fails on anything a shopper would notice.
+
+        With `accessible`, axe-core checks the page too (the storefront's pages; the
+        Django admin's are Django's own).
+        """
         self.page.wait_for_load_state("load")
         self._steps += 1
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
@@ -121,8 +132,31 @@ class Shopper:
             )
             if wider > 0:
                 self.problems.append(f"{name}: {wider}px of horizontal scrolling on the phone")
+        if accessible:
+            self.problems += self._axe(name)
         problems, self.problems = self.problems, []
         assert problems == [], f"at step {name!r} ({self.page.url})"
+
+    def _axe(self, name: str) -> list[str]:
+        # Evaluated through the DevTools protocol, which the page's CSP does not govern: a
+        # script tag would be refused, and rightly.
+        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
+            self.page.evaluate(_axe_source())
+        found = self.page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+        )
+        return [
+            f"{name}: axe {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}"
+            for v in found
+            if v["impact"] in AXE_FAILING
+        ]
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text()
 
 
 @pytest.fixture(params=sorted(VIEWPORTS))

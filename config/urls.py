@@ -16,6 +16,7 @@ urlpatterns = [
     path("", catalog_views.home, name="home"),
     path("", include("apps.catalog.urls")),
     path("robots.txt", catalog_views.robots_txt, name="robots"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
     path(
         "sitemap-<section>.xml",

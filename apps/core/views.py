@@ -1,12 +1,19 @@
-"""Site-wide views: health endpoints, embedded media, and the error answers."""
+"""Site-wide views: health endpoints, the favicon, embedded media, and the error answers."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template import loader
+from django.templatetags.static import static
 from django.views import csrf, defaults
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.static import serve
 from rest_framework import exceptions
 
@@ -15,6 +22,12 @@ from apps.core.health import readiness
 
 
 @never_cache
+@cache_control(max_age=60 * 60 * 24)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin's)."""
+    return HttpResponseRedirect(static("img/favicon.svg"))
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers; touches no database, cache or broker."""
     return HttpResponse("ok", content_type="text/plain")

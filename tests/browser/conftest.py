@@ -101,7 +101,8 @@ class Shopper:
 
     def _console(self, message: Any) -> None:
         if message.type == "error":
-            self.problems.append(f"console: {message.text} ({self.page.url})")
+            source = (message.location or {}).get("url") or self.page.url
+            self.problems.append(f"console: {message.text} ({source})")
 
     def _response(self, response: Any) -> None:
         if "/static/" in response.url and response.status >= 400:

@@ -26,8 +26,9 @@ from tests.faults.pg_support import ROOT, Gunicorn, app_env, manage, wait_for
 
 STAFF_EMAIL = "staff@shopfront.test"
 STAFF_PASSWORD = "a-long-staff-password-42"
-# The Redis database of the served shop: flushed when it starts, used by nothing else.
-REDIS_DB = 13
+# The Redis database of the served shop: flushed when it starts, used by nothing else
+# (BROWSER_REDIS_DB for a second run beside the first).
+REDIS_DB = int(os.environ.get("BROWSER_REDIS_DB", "13"))
 
 
 @dataclass

@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from tests.browser.conftest import Shopper
+from tests.browser.journeys import fill_cart_and_give_details, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +102,9 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(shopper: Shopper):
     page.get_by_label(re.compile("e-?mail", re.I)).fill(email)
     page.get_by_role("button", name="Send reset link").click()
     shopper.step("check your e-mail")
-    link = _wait(lambda: shopper.shop.link_in_mail(to=email, pattern=r"http\S+/reset/\S+"), page)
+    link = wait_until(
+        lambda: shopper.shop.link_in_mail(to=email, pattern=r"http\S+/reset/\S+"), page
+    )
 
     page.goto(link)
     shopper.step("choose a new password")
@@ -121,16 +124,7 @@ def test_a_members_order_is_in_their_order_history(shopper: Shopper):
     shopper.go("/accounts/orders/")
     shopper.step("no orders yet")
 
-    _add_first_product(shopper)
-    shopper.go("/cart/")
-    page.get_by_role("link", name="Check out").click()
-    page.get_by_label("Full name").fill("Ada Lovelace")
-    page.get_by_label("Address line 1").fill("1 Analytical Way")
-    page.get_by_label("City").fill("London")
-    page.get_by_label("Postal code").fill("N1 1AA")
-    page.get_by_label("Country").select_option("GB")
-    page.get_by_role("button", name="Continue to review").click()
-    page.get_by_role("button", name=re.compile("Place order and pay")).click()
+    fill_cart_and_give_details(shopper, None)  # signed in: the e-mail is the account's
     number = re.search(r"SF-[A-Z0-9]+", page.get_by_role("heading", level=1).inner_text())
     assert number is not None
 
@@ -139,13 +133,3 @@ def test_a_members_order_is_in_their_order_history(shopper: Shopper):
     page.get_by_role("link", name=re.compile(number.group(0))).first.click()
     shopper.step("the order")
     assert page.get_by_role("heading", name=f"Order {number.group(0)}").is_visible()
-
-
-def _wait(find, page, *, seconds: float = 20):
-    """find()'s answer once it stops raising AssertionError (an e-mail the worker sends)."""
-    for _ in range(int(seconds * 5)):
-        try:
-            return find()
-        except AssertionError:
-            page.wait_for_timeout(200)
-    return find()

@@ -44,3 +44,12 @@ def test_readyz_answers_503_naming_the_cache_when_redis_is_unreachable(client, s
     assert body["down"] == ["cache"]
     assert body["checks"]["cache"] == "down"
     assert body["checks"]["database"] == "ok"
+
+
+def test_favicon_ico_sends_browsers_to_the_shops_icon(client):
+    # Pages that name no icon (the admin's) make browsers ask for /favicon.ico.
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("favicon.svg")
+    assert client.get(response["Location"]).status_code == 200

@@ -36,6 +36,11 @@ class ServedShop:
     base_url: str
     mail_dir: Path
     database: str
+    env: dict[str, str]
+
+    def shell(self, code: str) -> str:
+        """Runs Python in the served shop's settings (manage.py shell -c); its output."""
+        return manage(self.env, "shell", "-c", code)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -124,7 +129,9 @@ def served_shop(folder: Path) -> Iterator[ServedShop]:
     try:
         server.start()
         wait_for(lambda: worker.process.poll() is None, timeout=5, what="celery worker")
-        yield ServedShop(base_url=server.url(""), mail_dir=mail_dir, database=database)
+        yield ServedShop(
+            base_url=server.url(""), mail_dir=mail_dir, database=database, env=server.env
+        )
     finally:
         server.stop()
         worker.stop()

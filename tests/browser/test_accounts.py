@@ -133,3 +133,20 @@ def test_a_members_order_is_in_their_order_history(shopper: Shopper):
     page.get_by_role("link", name=re.compile(number.group(0))).first.click()
     shopper.step("the order")
     assert page.get_by_role("heading", name=f"Order {number.group(0)}").is_visible()
+
+
+def test_form_errors_are_announced_with_their_fields(shopper: Shopper):
+    page = shopper.page
+    shopper.go("/accounts/signup/")
+    page.get_by_label("E-mail address").fill("not-an-address")
+    page.get_by_label(re.compile(r"^Password:?$")).fill("short")
+    page.get_by_label("Password again").fill("other")
+    page.get_by_role("button", name="Create account").click()
+    shopper.step("sign-up refused")
+
+    for field in (page.get_by_label("E-mail address"), page.get_by_label("Password again")):
+        assert field.get_attribute("aria-invalid") == "true"
+        described = (field.get_attribute("aria-describedby") or "").split()
+        errors = [page.locator(f"#{name}") for name in described if name.endswith("_error")]
+        assert errors, described
+        assert errors[0].inner_text().strip()

@@ -49,7 +49,9 @@ setup: install .env
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py ensure_demo_staff
 	$(PY) manage.py seed_catalog --products 1000 --if-empty
+	$(PY) manage.py refresh_search_terms
 	$(PY) manage.py seed_shipping_methods
+	$(PY) manage.py seed_orders --orders 300 --if-empty
 
 # Embedded defaults (no DATABASE_URL/REDIS_URL): SQLite, a file cache and a filesystem
 # broker, with a real Celery worker and beat. With the variables set, the same processes

@@ -25,6 +25,7 @@ from apps.checkout.api.views import CheckoutView, ShippingMethodViewSet
 from apps.orders.api.views import OrderViewSet
 from apps.payments.api.views import PaymentWebhookView
 from apps.sales.api.views import SaleViewSet
+from apps.search.api.views import SuggestionsView
 
 app_name = "api"
 
@@ -60,6 +61,7 @@ urlpatterns = [
         PasswordResetConfirmView.as_view(),
         name="password-reset-confirm",
     ),
+    path("search/suggestions/", SuggestionsView.as_view(), name="search-suggestions"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up code as a script of its own, so the docs
     # work under the site's Content-Security-Policy, which forbids inline script.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from pathlib import Path
+from typing import Any
 
 _port = os.environ.get("PORT")
 bind = os.environ.get("GUNICORN_BIND") or (f"0.0.0.0:{_port}" if _port else "127.0.0.1:8000")
@@ -31,3 +33,27 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Prometheus (apps.core.metrics): the workers write their counts to files in one folder,
+# which /metrics adds up, so a recycled worker's counts are kept. Set here, before the
+# master imports the project (preload), since prometheus_client reads it at import.
+_metrics_root = os.environ.get("METRICS_DIR") or os.path.join(
+    os.environ.get("VAR_DIR") or os.path.join(os.path.dirname(os.path.dirname(__file__)), "var"),
+    "metrics",
+)
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(_metrics_root, "web"))
+
+
+def on_starting(server: Any) -> None:
+    """A new master: the files of the last run's processes go (Prometheus sees a counter
+    reset, as for any restart)."""
+    from apps.core.metrics import multiprocess_reset
+
+    multiprocess_reset(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]))
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker is gone: its live gauges must stop counting (its counters stay summed)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

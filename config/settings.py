@@ -17,6 +17,9 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.settings_parts import SPECTACULAR_SETTINGS as SPECTACULAR_SETTINGS
+from config.settings_parts import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -87,14 +90,17 @@ INSTALLED_APPS = [
     "apps.sales",
     "apps.accounts",
     "apps.catalog",
+    "apps.search",
     "apps.cart",
     "apps.checkout",
     "apps.orders",
     "apps.payments",
     "apps.vouchers",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [
+    "apps.metrics.middleware.RequestMetricsMiddleware",
     "apps.core.middleware.RequestLogMiddleware",
     "apps.core.middleware.RequestScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -396,16 +402,15 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Idempotency-Key records past retention, expired API tokens); hourly is plenty, as a
 # request ignores what has expired whether or not it was deleted yet.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "expire-unpaid-orders": {"task": "apps.orders.tasks.expire_unpaid_orders", "schedule": 60.0},
-    "sweep-notifications": {"task": "apps.orders.tasks.sweep_notifications", "schedule": 60.0},
-    "purge-idempotency-records": {
-        "task": "apps.core.tasks.purge_idempotency_records",
-        "schedule": 60 * 60.0,
-    },
-    "purge-expired-tokens": {
-        "task": "apps.accounts.tasks.purge_expired_tokens",
-        "schedule": 60 * 60.0,
-    },
+    name: {"task": task, "schedule": seconds}
+    for name, task, seconds in (
+        ("expire-unpaid-orders", "apps.orders.tasks.expire_unpaid_orders", 60.0),
+        ("sweep-notifications", "apps.orders.tasks.sweep_notifications", 60.0),
+        ("purge-idempotency-records", "apps.core.tasks.purge_idempotency_records", 3600.0),
+        ("purge-expired-tokens", "apps.accounts.tasks.purge_expired_tokens", 3600.0),
+        ("refresh-search-terms", "apps.search.tasks.refresh_search_terms", 300.0),
+        ("flush-search-misses", "apps.search.tasks.flush_search_misses", 60.0),
+    )
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -451,50 +456,27 @@ REST_KNOX = {
 # Tokens a user may hold; a sign-in past it revokes the oldest (apps.accounts.services
 # token_create). knox's own TOKEN_LIMIT_PER_USER stays unset: it refuses the sign-in instead.
 API_TOKEN_LIMIT_PER_USER = env.int("API_TOKEN_LIMIT_PER_USER", default=10)
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Shopfront API",
-    "DESCRIPTION": "Catalog, cart, checkout and orders of a Shopfront shop.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI's assets come from drf-spectacular-sidecar: served locally, no CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
-}
 
 # --- Logging -----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_JSON = env.bool("LOG_JSON", default=not DEBUG)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "filters": {"warning_at_most": {"()": "apps.core.logs.Downgrade", "level": "WARNING"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_JSON else "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        # Our middleware writes the one line per request; Django's own would duplicate it.
-        "django.request": {"level": "ERROR"},
-        "django.server": {"level": "ERROR"},
-        # A Host not in ALLOWED_HOSTS is a stranger's bad input (400), not our error.
-        "django.security.DisallowedHost": {"filters": ["warning_at_most"]},
-        # So is a body over DATA_UPLOAD_MAX_MEMORY_SIZE (answered 400).
-        "django.security.RequestDataTooBig": {"filters": ["warning_at_most"]},
-    },
-}
+LOGGING = logging_config(level=LOG_LEVEL, json_lines=LOG_JSON)
 
 SHOP_DEMO_STAFF_EMAIL = env.str("DEMO_STAFF_EMAIL", default="staff@shopfront.local")
 
 # Catalog pages and API reads served from the cache (versioned keys, see apps/core/cache.py).
 CATALOG_CACHE = env.bool("CATALOG_CACHE", default=True)
 CATALOG_CACHE_TIMEOUT = env.int("CATALOG_CACHE_TIMEOUT", default=60 * 60)
+
+# /metrics (apps.metrics): these addresses or networks, or this bearer token; 404 otherwise.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Each role writes its processes' counts to a folder under it (web/, worker/; see
+# docs/DEPLOYMENT.md); business figures are read from the database once per interval.
+METRICS_DIR = Path(env.str("METRICS_DIR", default=str(VAR_DIR / "metrics")))
+METRICS_BUSINESS_SECONDS = env.int("METRICS_BUSINESS_SECONDS", default=30)
+# The largest CSV file staff may import (refused at upload); 50 MB is ~500,000 rows.
+CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+CATALOG_IMPORT_MAX_IMAGE_BYTES = env.int(
+    "CATALOG_IMPORT_MAX_IMAGE_BYTES", default=500 * 1024 * 1024
+)

@@ -11,6 +11,7 @@ from apps.catalog import views as catalog_views
 from apps.catalog.sitemaps import SITEMAPS
 from apps.core import views as core_views
 from apps.core.api import API_PREFIX
+from apps.metrics import views as metrics_views
 
 urlpatterns = [
     path("", catalog_views.home, name="home"),
@@ -26,6 +27,8 @@ urlpatterns = [
     ),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", metrics_views.metrics, name="metrics"),
+    path("search/", include("apps.search.urls")),
     path("sales/", include("apps.sales.urls")),
     path("cart/", include("apps.cart.urls")),
     path("checkout/", include("apps.checkout.urls")),

@@ -10,6 +10,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from treebeard.mp_tree import MP_Node
@@ -166,6 +167,37 @@ class Variant(models.Model):
         return self.compare_at_price is not None and self.compare_at_price > self.price
 
 
+class CategoryFacet(models.Model):
+    """How many visible products of one category offer an option value, kept by the writes.
+
+    One row per (category, option name, value) with the number of active products that
+    have an active variant with that value, and one row per category with an empty name
+    and value holding its number of active products. A listing sums the rows of the
+    visible categories it shows (apps.catalog.facets keeps them; see docs/ARCHITECTURE.md).
+    Stock is not counted: the listing shows sold-out products too, and so checkout never
+    writes here.
+    """
+
+    # No index of its own: the unique constraint's index starts with it.
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    name = models.TextField()
+    value = models.TextField()
+    products = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index a listing reads its categories' rows through.
+            models.UniqueConstraint(
+                fields=["category", "name", "value"], name="facet_category_name_value"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value} ({self.products})" if self.name else str(self.products)
+
+
 def product_image_path(instance: ProductImage, filename: str) -> str:
     return f"products/{instance.product_id}/{filename}"
 
@@ -215,3 +247,92 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variant.sku} {self.delta:+d} ({self.get_reason_display()})"
+
+
+def catalog_import_path(instance: CatalogImport, filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m}/{filename}"
+
+
+class CatalogImport(TimeStampedModel):
+    """One CSV file staff brought in: its check (dry run), its import, and what it refused.
+
+    The file is checked in full before anything is written; the import then runs in one
+    transaction (apps.catalog.imports), so a file is either imported or not at all.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be checked"
+        REFUSED = "refused", "Refused (the file cannot be read)"
+        CHECKED = "checked", "Checked, waiting for confirmation"
+        QUEUED = "queued", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed (nothing was imported)"
+
+    file = models.FileField(upload_to=catalog_import_path)
+    file_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the file's rows do (or would do, after the check): variants created, changed,
+    # left as they were, refused; products and categories created.
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    products_created = models.PositiveIntegerField(default=0)
+    categories_created = models.PositiveIntegerField(default=0)
+    movements = models.PositiveIntegerField(default=0)
+    # The first refusals, to show on the page ([line, sku, reason]); all are in refused_file.
+    refusals = models.JSONField(default=list, blank=True)
+    refused_file = models.FileField(upload_to=catalog_import_path, blank=True)
+    # Photos named after product slugs, optional (apps/catalog/imports/images.py).
+    images = models.FileField(upload_to=catalog_import_path, blank=True)
+    images_added = models.PositiveIntegerField(default=0)
+    image_refusals = models.JSONField(default=list, blank=True)  # [[file name, reason]]
+    error = models.TextField(blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in {self.Status.PENDING, self.Status.QUEUED}
+
+    @property
+    def importable(self) -> int:
+        """Rows an import would write or keep: all but the refused."""
+        return self.rows - self.refused
+
+
+class CatalogImportKey(models.Model):
+    """A SKU or product slug an import has met, and where: kept in the database rather
+    than in memory, so that a file of any length is checked for repeats in chunks."""
+
+    # No index of its own: the unique constraint's index starts with it. With one, the
+    # planner (without statistics for rows written in the import's own transaction) read
+    # the job's every key through it for each chunk's lookup: quadratic.
+    job = models.ForeignKey(
+        CatalogImport, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=300)
+    line = models.PositiveIntegerField()
+    # The product's columns on its first row, so that a later row that disagrees is refused.
+    digest = models.CharField(max_length=32, blank=True)
+    # A product this file creates (its options are the union of its rows').
+    created = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "key"], name="import_key_job_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} (line {self.line})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -235,6 +235,8 @@ def _search(products: QuerySet[Product], query: str) -> QuerySet[Product]:
             Q(title__icontains=query) | Q(brand__icontains=query) | Q(description__icontains=query)
         ).annotate(rank=F("id"))
     search_query = SearchQuery(query, search_type="websearch", config="english")
+    for folded in _plural_folds(query):
+        search_query |= SearchQuery(folded, search_type="websearch", config="english")
     # Full text finds words (stemmed, weighted title > brand > description); trigram word
     # similarity finds the product when the shopper made a typo in a title or brand word.
     # Cast from real to double precision: PostgreSQL sends a real back rounded, and the
@@ -250,6 +252,19 @@ def _search(products: QuerySet[Product], query: str) -> QuerySet[Product]:
             output_field=FloatField(),
         )
     )
+
+
+_VES_PLURAL = re.compile(r"\b(\w{2,})ves\b", re.IGNORECASE)
+
+
+def _plural_folds(query: str) -> list[str]:
+    """The query with plurals in "-ves" made singular ("knives" -> "knife", "shelves" ->
+    "shelf"), which the English stemmer leaves apart ("knive" against "knife"); trigram
+    similarity is too low to bridge them (0.43). Both endings are tried; the wrong one is
+    a word no product has, so it adds nothing."""
+    if not _VES_PLURAL.search(query):
+        return []
+    return [_VES_PLURAL.sub(rf"\1{ending}", query) for ending in ("f", "fe")]
 
 
 def featured_products(*, limit: int = 8) -> QuerySet[Product]:
@@ -300,19 +315,6 @@ def related_products(*, product: Product, limit: int = 4) -> QuerySet[Product]:
         .order_by("-created_at", "-id")
         .prefetch_related(_first_image())[:limit]
     )
-
-
-def option_facets(*, category: Category | None = None, limit: int = 2000) -> dict[str, list[str]]:
-    """Option names and the values on offer, for the listing's filter form."""
-    variants = Variant.objects.filter(is_active=True, product__is_active=True)
-    if category is not None:
-        variants = variants.filter(product__category_id__in=category_subtree_ids(category))
-    facets: dict[str, set[str]] = defaultdict(set)
-    # order_by(): Variant.Meta.ordering would add position and id to the DISTINCT.
-    for options in variants.order_by().values_list("options", flat=True).distinct()[:limit]:
-        for name, value in (options or {}).items():
-            facets[str(name)].add(str(value))
-    return {name: sorted(values) for name, values in sorted(facets.items())}
 
 
 def subcategories(category: Category | None) -> list[Category]:

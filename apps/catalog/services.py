@@ -11,6 +11,7 @@ from django.db.models import Min
 from apps.accounts.models import User
 from apps.catalog.cache import catalog_changed
 from apps.catalog.choices import StockReason
+from apps.catalog.facets import facets_rebuild, facets_refresh
 from apps.catalog.models import (
     LOW_STOCK_THRESHOLD,
     Category,
@@ -161,22 +162,56 @@ def variant_set_price(
     return variant
 
 
+def _categories_of(product_ids: Iterable[int]) -> set[int]:
+    return set(
+        Product.objects.filter(pk__in=list(product_ids))
+        .order_by()
+        .values_list("category_id", flat=True)
+        .distinct()
+    )
+
+
+@transaction.atomic
+def product_variants_changed(
+    *, product_ids: Iterable[int], category_ids: Iterable[int | None] = ()
+) -> None:
+    """After variants were added, edited or removed, or products edited or added: their
+    listing price, and the facets of their categories (and of `category_ids`: where the
+    products were before a move, or where deleted ones were)."""
+    ids = list(product_ids)
+    product_price_refresh(product_ids=ids)
+    facets_refresh(category_ids={*category_ids, *_categories_of(ids)})
+
+
+def category_facets_refresh(*, category_ids: Iterable[int | None]) -> None:
+    """Recomputes these categories' facets after commit (e.g. products deleted from them)."""
+    facets_refresh(category_ids=category_ids)
+    catalog_changed()
+
+
+def catalog_facets_rebuild() -> None:
+    """Recomputes every category's facets from the products and variants, now."""
+    facets_rebuild()
+
+
 @transaction.atomic
 def product_set_active(*, product_ids: Iterable[int], active: bool) -> int:
     """Shows or hides products in bulk; returns how many changed."""
     catalog_changed()
-    return (
-        Product.objects.filter(pk__in=list(product_ids))
-        .exclude(is_active=active)
-        .update(is_active=active)
-    )
+    ids = list(product_ids)
+    changed = Product.objects.filter(pk__in=ids).exclude(is_active=active).update(is_active=active)
+    if changed:
+        facets_refresh(category_ids=_categories_of(ids))
+    return changed
 
 
 @transaction.atomic
 def product_move_to_category(*, product_ids: Iterable[int], category: Category) -> int:
     """Moves products to `category` in bulk; returns how many moved."""
     catalog_changed()
-    return Product.objects.filter(pk__in=list(product_ids)).update(category=category)
+    ids = list(product_ids)
+    facets_refresh(category_ids={category.pk, *_categories_of(ids)})
+    return Product.objects.filter(pk__in=ids).update(category=category)
 
 
 def product_image_renditions_request(*, image: ProductImage) -> None:

@@ -22,7 +22,9 @@ from apps.catalog.cache import catalog_entry, catalog_key, fragment_entry
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.forms import ProductFilterForm
 from apps.catalog.http import conditional_page, keep_nowhere
+from apps.catalog.listing import ListingCount, listing_count, listing_facets
 from apps.catalog.models import Category
+from apps.catalog.search_hooks import search_missed
 from apps.catalog.selectors import ProductFilters
 from apps.catalog.structured_data import json_ld, product_structured_data
 from apps.core.cache import cached
@@ -41,7 +43,11 @@ def _page_number(raw: str | None) -> int:
 
 
 class CountCachingPaginator(Paginator):
-    """A Paginator whose COUNT(*) is cached under the catalog version when a key is given.
+    """A Paginator whose count is cached under the catalog version when a key is given.
+
+    Given a `counter`, the count is the listing's (apps.catalog.listing): exact, or "at
+    least N" past the count limit, and then the pages go as far as the count did (in
+    whole pages) and are all read from the front.
 
     Given a function that builds the queryset instead of the queryset, it builds it only
     when a query has to run (a count that is not cached, or a page that is shown outside a
@@ -55,11 +61,13 @@ class CountCachingPaginator(Paginator):
         per_page: int,
         *,
         count_key: str | None = None,
+        counter: Callable[[], ListingCount] | None = None,
     ) -> None:
         self.lazy = not isinstance(items, QuerySet)
         object_list: Any = items if isinstance(items, QuerySet) else SimpleLazyObject(items)
         super().__init__(object_list, per_page)
         self.count_key = count_key
+        self.counter = counter
 
     def _check_object_list_is_ordered(self) -> None:
         if not self.lazy:
@@ -79,7 +87,12 @@ class CountCachingPaginator(Paginator):
 
         def rows() -> Any:
             items = self.object_list
-            if bottom <= count // 2 or not isinstance(items, QuerySet) or not items.ordered:
+            if (
+                bottom <= count // 2
+                or not self.listing_count.exact
+                or not isinstance(items, QuerySet)
+                or not items.ordered
+            ):
                 return items[bottom:top]
             return list(reversed(items.reverse()[count - top : count - bottom]))
 
@@ -87,10 +100,22 @@ class CountCachingPaginator(Paginator):
         return Page(SimpleLazyObject(rows), number, self)
 
     @cached_property
-    def count(self) -> int:
+    def listing_count(self) -> ListingCount:
+        counter = self.counter or (
+            lambda: ListingCount(int(Paginator.count.func(self)), exact=True)  # type: ignore[attr-defined]
+        )
         if self.count_key is None:
-            return int(super().count)
-        return cached(self.count_key, lambda: int(Paginator.count.func(self)))  # type: ignore[attr-defined]
+            return counter()
+        stored: Any = cached(self.count_key, counter)
+        # An entry stored before counts could be inexact holds a plain number.
+        return stored if isinstance(stored, ListingCount) else ListingCount(int(stored), True)
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.listing_count
+        if counted.exact:
+            return counted.value
+        return math.ceil(counted.value / self.per_page) * self.per_page
 
 
 def paginate(
@@ -99,9 +124,10 @@ def paginate(
     per_page: int = PAGE_SIZE,
     *,
     count_key: str | None = None,
+    counter: Callable[[], ListingCount] | None = None,
 ) -> Page[Any]:
     """The requested page; a page past the end is a 404, a garbled number is page 1."""
-    paginator = CountCachingPaginator(items, per_page, count_key=count_key)
+    paginator = CountCachingPaginator(items, per_page, count_key=count_key, counter=counter)
     try:
         return paginator.page(_page_number(request.GET.get("page")))
     except EmptyPage as error:
@@ -183,10 +209,14 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         if slug
         else None
     )
+    # Read once, by the count (a listing without filters takes its number from them)
+    # and by the template; inside the cached fragment only when it is rebuilt.
+    facets: Any = SimpleLazyObject(lambda: listing_facets(category=category, filters=filters))
     page = paginate(
         request,
         lambda: selectors.product_list(filters=filters, category=category),
         count_key=count_key,
+        counter=lambda: listing_count(filters=filters, category=category, facets=facets),
     )
     # Lazy: inside the cached fragment these run only when the fragment is rebuilt.
     return render(
@@ -194,6 +224,8 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         "catalog/product_list.html",
         {
             "category": category,
+            # Outside the fragment: a miss is counted on every request, cached or not.
+            "did_you_mean": _search_miss(filters, category, page.paginator.count),
             "ancestors": SimpleLazyObject(
                 lambda: selectors.category_ancestors(category) if category else []
             ),
@@ -201,10 +233,7 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "filter_errors": listing.errors,
             "filters": filters,
             "canonical_query": query,
-            "facets": SimpleLazyObject(lambda: selectors.option_facets(category=category)),
-            "selected_options": {
-                f"{name}:{value}" for name, values in filters.options.items() for value in values
-            },
+            "facets": facets,
             "orderings": [
                 (value, label)
                 for value, label in ProductOrdering.choices
@@ -215,6 +244,17 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "product_sales": _product_sales(page.object_list),
         },
     )
+
+
+def _search_miss(filters: ProductFilters, category: Category | None, count: int) -> str | None:
+    """A search of the whole catalog, with nothing else asked, that found nothing is
+    reported (counted, and answered with "did you mean"). With filters or within a
+    category, what found nothing may be the filters, not the words."""
+    if count or category is not None or not filters.query:
+        return None
+    if filters != ProductFilters(query=filters.query, ordering=filters.ordering):
+        return None
+    return search_missed(filters.query)
 
 
 def filters_query(filters: ProductFilters) -> str:

@@ -27,6 +27,7 @@ from django.core.cache import cache
 from redis.exceptions import RedisError
 
 from apps.core.breaker import RedisUnavailable
+from apps.core.metrics import cache_lookup
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,8 @@ CATALOG_NAMESPACE = "catalog"
 
 T = TypeVar("T")
 
-# Counted per process; the metrics issue will export them. Tests read them directly.
+# Counted per process (tests read them directly) and exported to Prometheus per
+# namespace and kind of entry (apps.core.metrics).
 STATS: Counter[str] = Counter()
 
 # How long one process may hold the right to rebuild a missing entry, and how long the
@@ -208,7 +210,7 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int | None = None) ->
     value = scope.get(key, _ABSENT)
     if value is not _ABSENT and value is not None:
         if enabled():
-            STATS["hit"] += 1
+            _count("hit", key)
         return cast(T, value)
     # Prefetched and absent: straight to the rebuild, no second GET.
     value = _build(key, compute, timeout) if key in scope else _cached(key, compute, timeout)
@@ -221,7 +223,7 @@ def _cached(key: str, compute: Callable[[], T], timeout: int | None) -> T:
         return compute()
     value = cache.get(key)
     if value is not None:
-        STATS["hit"] += 1
+        _count("hit", key)
         return cast(T, value)
     return _build(key, compute, timeout)
 
@@ -230,12 +232,12 @@ def _build(key: str, compute: Callable[[], T], timeout: int | None) -> T:
     """A miss: rebuild under the stampede lock (or wait for whoever holds it)."""
     if not enabled():
         return compute()
-    STATS["miss"] += 1
+    _count("miss", key)
     timeout = settings.CATALOG_CACHE_TIMEOUT if timeout is None else timeout
     lock = f"lock:{key}"
     acquired = cache.add(lock, 1, timeout=LOCK_SECONDS)
     if acquired is None:  # the cache is down: don't wait for anybody
-        STATS["unavailable"] += 1
+        _count("unavailable", key)
         return compute()
     if not acquired:
         deadline = time.monotonic() + WAIT_SECONDS
@@ -243,9 +245,9 @@ def _build(key: str, compute: Callable[[], T], timeout: int | None) -> T:
             time.sleep(_POLL_SECONDS)
             value = cache.get(key)
             if value is not None:
-                STATS["waited"] += 1
+                _count("waited", key)
                 return value
-        STATS["lock_timeout"] += 1
+        _count("lock_timeout", key)
         return compute()
     try:
         value = compute()
@@ -253,6 +255,11 @@ def _build(key: str, compute: Callable[[], T], timeout: int | None) -> T:
         return value
     finally:
         cache.delete(lock)
+
+
+def _count(outcome: str, key: str) -> None:
+    STATS[outcome] += 1
+    cache_lookup(key, outcome)
 
 
 def stats() -> dict[str, Any]:

@@ -22,8 +22,13 @@ _SHELL_ROUTES = {
     "logout": "accounts:logout",
     "profile": "accounts:profile",
     "admin": "admin:index",
+    "suggest": "search:suggest",
 }
-_SHELL_STATIC = {"stylesheet": "css/shop.css", "favicon": "img/favicon.svg"}
+_SHELL_STATIC = {
+    "stylesheet": "css/shop.css",
+    "favicon": "img/favicon.svg",
+    "suggest_script": "js/search-suggest.js",
+}
 
 
 def shop(request: HttpRequest) -> dict[str, Any]:

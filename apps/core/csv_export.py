@@ -17,6 +17,11 @@ def csv_cell(value: str) -> str:
     return f"'{value}" if value[:1] in _FORMULA_STARTS else value
 
 
+def csv_cell_unescape(value: str) -> str:
+    """A cell as it was before `csv_cell`, so an exported file imports back unchanged."""
+    return value[1:] if value[:1] == "'" and value[1:2] in _FORMULA_STARTS else value
+
+
 class _Echo:
     """A write-only file: csv.writer hands each formatted row straight back."""
 

@@ -24,10 +24,11 @@ def _catalog(count: int, category: Category) -> list[Product]:
     return products
 
 
-# The visible category tree, the products page and its cover images; a `category` is
-# found in the tree, so it costs nothing more.
-LIST_QUERIES = 3
-LIST_QUERIES_IN_CATEGORY = 3
+# The visible category tree, the listing's facet rows, its count (of 1,001 rows at most),
+# the products page and its cover images; a `category` is found in the tree, so it costs
+# nothing more.
+LIST_QUERIES = 5
+LIST_QUERIES_IN_CATEGORY = 5
 # The visible category tree, the product with its category, its variants, its images.
 DETAIL_QUERIES = 4
 

@@ -23,6 +23,7 @@ from apps.catalog.admin.forms import (
     StockChangeField,
     VariantAdminForm,
 )
+from apps.catalog.admin.imports import CatalogImportAdmin
 from apps.catalog.admin.inlines import ProductImageInline, VariantInline, VariantInlineFormSet
 from apps.catalog.admin.products import ProductAdmin, ProductChangeList
 from apps.catalog.admin.variants import StockMovementAdmin, VariantAdmin
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_STOCK_CHANGE",
     "STOCK_STATES",
     "CatalogChangesAdmin",
+    "CatalogImportAdmin",
     "CategoryAdmin",
     "CategoryTreeFilter",
     "MoveToCategoryForm",

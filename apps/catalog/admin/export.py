@@ -7,33 +7,29 @@ from collections.abc import Iterator
 from django.db.models import Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 
+from apps.catalog.imports.categories import category_path_names
+from apps.catalog.imports.reading import IMPORT_COLUMNS
 from apps.catalog.models import Product, Variant
 from apps.core.csv_export import csv_cell, csv_download
 
 EXPORT_CHUNK_SIZE = 500
-EXPORT_HEADER = [
-    "title",
-    "slug",
-    "category",
-    "sku",
-    "options",
-    "price",
-    "compare_at_price",
-    "stock",
-    "product_active",
-    "variant_active",
-]
+# The columns the import reads: export, edit, import round-trips.
+EXPORT_HEADER = list(IMPORT_COLUMNS)
 
 
 def _export_rows(products: QuerySet[Product]) -> Iterator[list[str]]:
     yield EXPORT_HEADER
+    # The category's whole path ("Home > Kitchen > Knives"), which an import finds again
+    # or creates: names alone are not unique across the tree.
+    paths = category_path_names()
     variants = Prefetch("variants", queryset=Variant.objects.order_by("position", "id"))
     for product in (
         products.select_related("category")
         .prefetch_related(variants)
         .iterator(chunk_size=EXPORT_CHUNK_SIZE)
     ):
-        head = [csv_cell(product.title), csv_cell(product.slug), csv_cell(product.category.name)]
+        category = paths.get(product.category_id, product.category.name)
+        head = [csv_cell(product.title), csv_cell(product.slug), csv_cell(category)]
         product_active = "yes" if product.is_active else "no"
         rows = product.variants.all()
         if not rows:

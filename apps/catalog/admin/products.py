@@ -127,8 +127,22 @@ class ProductAdmin(CatalogChangesAdmin, admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: Any) -> None:
         super().save_related(request, form, formsets, change)
-        # Variants added, repriced, switched off or deleted above move the lowest price.
-        services.product_price_refresh(product_ids=[form.instance.pk])
+        # Variants added, repriced, switched off or deleted above move the lowest price and
+        # the facets; so do the product's own category and visibility (the category it was
+        # in is the change form's initial value).
+        services.product_variants_changed(
+            product_ids=[form.instance.pk], category_ids=[form.initial.get("category")]
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        category_id = obj.category_id
+        super().delete_model(request, obj)
+        services.category_facets_refresh(category_ids=[category_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        category_ids = set(queryset.order_by().values_list("category_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        services.category_facets_refresh(category_ids=category_ids)
 
     def get_urls(self) -> list[URLPattern]:
         export = path(

@@ -75,16 +75,16 @@ class VariantAdmin(CatalogChangesAdmin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Variant, form: Any, change: Any) -> None:
         for refusal in variant_save(obj, form, actor=request_actor(request)):
             self.message_user(request, refusal, messages.ERROR)
-        services.product_price_refresh(product_ids=[obj.product_id])
+        services.product_variants_changed(product_ids=[obj.product_id])
 
     def delete_model(self, request: HttpRequest, obj: Variant) -> None:
         super().delete_model(request, obj)
-        services.product_price_refresh(product_ids=[obj.product_id])
+        services.product_variants_changed(product_ids=[obj.product_id])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         product_ids = set(queryset.values_list("product_id", flat=True))
         super().delete_queryset(request, queryset)
-        services.product_price_refresh(product_ids=product_ids)
+        services.product_variants_changed(product_ids=product_ids)
 
 
 @admin.register(StockMovement)

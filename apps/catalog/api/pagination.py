@@ -157,3 +157,52 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+_COUNT_SCHEMA = {
+    "count": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "How many products match: exact when `count_exact` is true, else "
+        "a lower bound (the listing stops counting there, and shows `1,000+`).",
+    },
+    "count_exact": {"type": "boolean", "description": "Whether `count` is exact."},
+    "facets": {
+        "type": "array",
+        "description": "Option names with the values on offer in the listing's categories "
+        "and how many of their products offer each (not narrowed by the other filters). "
+        "Without `category`, only the few commonest names and values.",
+        "items": {
+            "type": "object",
+            "required": ["name", "values"],
+            "properties": {
+                "name": {"type": "string"},
+                "values": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["value", "count", "selected"],
+                        "properties": {
+                            "value": {"type": "string"},
+                            "count": {"type": "integer", "minimum": 0},
+                            "selected": {"type": "boolean"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+class ProductListingPagination(KeysetCursorPagination):
+    """The product listing's pages, which also carry the listing's count and facets (the
+    view adds them: they come from the listing's selectors, not from the page)."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paged = super().get_paginated_response_schema(schema)
+        return {
+            **paged,
+            "required": ["count", "count_exact", "facets", *paged.get("required", [])],
+            "properties": {**_COUNT_SCHEMA, **paged["properties"]},
+        }

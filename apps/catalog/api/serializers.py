@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.catalog.listing import ListingCount, ListingFacets
 from apps.catalog.models import LOW_STOCK_THRESHOLD, Category, Product, ProductImage, Variant
 from apps.sales.selectors import SalePrice
 
@@ -273,3 +274,22 @@ class CategoryTreeSerializer(serializers.Serializer[Any]):
     @extend_schema_field(OpenApiTypes.URI)
     def get_web_url(self, node: Any) -> str:
         return _absolute(self.context, node.category.get_absolute_url())
+
+
+def listing_summary_data(*, facets: ListingFacets, counted: ListingCount) -> dict[str, Any]:
+    """The listing's count and facets as the listing endpoint adds them to its pages
+    (documented in ProductListingPagination's schema)."""
+    return {
+        "count": counted.value,
+        "count_exact": counted.exact,
+        "facets": [
+            {
+                "name": facet.name,
+                "values": [
+                    {"value": item.value, "count": item.count, "selected": item.selected}
+                    for item in facet.values
+                ],
+            }
+            for facet in facets.options
+        ],
+    }

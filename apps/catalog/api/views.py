@@ -18,16 +18,19 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from apps.catalog import selectors
-from apps.catalog.api.pagination import KeysetCursorPagination
+from apps.catalog.api.pagination import ProductListingPagination
 from apps.catalog.api.serializers import (
     CategoryTreeSerializer,
     ProductDetailSerializer,
     ProductListSerializer,
+    listing_summary_data,
 )
 from apps.catalog.choices import ProductOrdering
 from apps.catalog.forms import ProductFilterForm
 from apps.catalog.http import cached_api_read, conditional_api
+from apps.catalog.listing import listing_count, listing_facets
 from apps.catalog.models import Category, Product
+from apps.catalog.search_hooks import search_missed
 from apps.core.api import ErrorSerializer
 from apps.sales.selectors import sale_prices
 
@@ -158,12 +161,27 @@ LIST_PARAMETERS = [
 ]
 
 
+class ProductPagination(ProductListingPagination):
+    """The listing's pages; with `q`, the answer also says what the shopper may have meant."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["did_you_mean"] = {
+            "type": "string",
+            "nullable": True,
+            "description": "Only with `q`: when a search of the whole catalog (no other "
+            "filter, first page) found nothing, a phrase made of the catalog's own words "
+            "that finds products, e.g. `leather boots` for `lether boots`; else null.",
+        }
+        return response
+
+
 class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     """Active products in active categories, by slug."""
 
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
-    pagination_class = KeysetCursorPagination
+    pagination_class = ProductPagination
     permission_classes = (AllowAny,)
     # The catalog is the same for everyone: no session or user lookups on these calls.
     authentication_classes = ()
@@ -190,7 +208,9 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
                 category = selectors.category_get(slug=slug)
             except Http404 as exc:
                 raise ValidationError({"category": ["No active category has this slug."]}) from exc
-        return selectors.product_list(filters=form.to_filters(), category=category)
+        self.filters = form.to_filters()
+        self.category = category
+        return selectors.product_list(filters=self.filters, category=category)
 
     def get_object(self) -> Product:
         return selectors.product_get(slug=self.kwargs[self.lookup_field])
@@ -206,16 +226,31 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     @extend_schema(
         summary="Product listing",
         description="Filtered, ordered and paged by cursor (24 per page): follow `next` and "
-        "`previous`, which keep your filters.",
+        "`previous`, which keep your filters. Every page also carries the listing's `count` "
+        "(exact up to 1,000, else `count_exact` is false and it is a lower bound) and its "
+        "`facets`: option values with how many products of its categories offer them.",
         parameters=LIST_PARAMETERS,
         responses={200: ProductListSerializer(many=True), 400: BAD_REQUEST},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if (not_modified := conditional_api(request)) is not None:
             return not_modified
-        return cached_api_read(
-            request, lambda: super(ProductViewSet, self).list(request, *args, **kwargs).data
-        )
+        return cached_api_read(request, lambda: self._listing(request, *args, **kwargs))
+
+    def _listing(self, request: Request, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().list(request, *args, **kwargs).data
+        filters = self.filters
+        facets = listing_facets(category=self.category, filters=filters)
+        counted = listing_count(filters=filters, category=self.category, facets=facets)
+        data = {**listing_summary_data(facets=facets, counted=counted), **data}
+        if filters.query:
+            # Built once per catalog version and URL (the answer is cached), so a miss
+            # asked again while cached is counted once: the pages count every request.
+            bare = selectors.ProductFilters(query=filters.query, ordering=filters.ordering)
+            missed = not data["results"] and self.category is None and filters == bare
+            first = "cursor" not in request.query_params
+            data["did_you_mean"] = search_missed(filters.query) if missed and first else None
+        return data
 
     @extend_schema(
         summary="Product",

@@ -13,6 +13,7 @@ from apps.catalog.models import Product
 from apps.catalog.renditions import StoredRenditions
 from apps.catalog.seeding.generate import plan_batch
 from apps.catalog.seeding.write import batch_insert, catalog_cache_bump, category_tree, pool_make
+from apps.catalog.services import catalog_facets_rebuild
 
 
 class Command(BaseCommand):
@@ -64,7 +65,8 @@ class Command(BaseCommand):
         pool: dict[str, tuple[str, StoredRenditions]],
         progress: Progress,
     ) -> dict[str, int]:
-        """Creates the category tree, then the products batch by batch, in one transaction."""
+        """Creates the category tree, then the products batch by batch, then the facets, in
+        one transaction."""
         leaves = category_tree()
         rng = random.Random(seed)  # noqa: S311 (reproducible demo data, not secrets)
         counts = {"variants": 0, "images": 0}
@@ -77,6 +79,8 @@ class Command(BaseCommand):
             done += size
             progress.update(done)
         progress.finish()
+        # In the same transaction: the shop never shows the new products without facets.
+        catalog_facets_rebuild()
         return counts
 
 

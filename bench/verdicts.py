@@ -34,6 +34,10 @@ def verdict(scenario: Scenario, result: dict[str, Any], floor: dict[str, Any],
                 f"p99 {result['p99_ms']:.0f} ms > {scenario.p99_factor:g}x floor p99 "
                 f"({limit:.0f} ms)"
             )
+    if scenario.max_p99_ms is not None:
+        checked = True
+        if result["p99_ms"] > scenario.max_p99_ms:
+            problems.append(f"p99 {result['p99_ms']:.0f} ms > {scenario.max_p99_ms:g} ms")
     if scenario.max_queries is not None and scenario.query_key:
         cold = queries.get("cold", {}).get(scenario.query_key, {})
         if cold.get("max") is not None:

@@ -238,7 +238,7 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 # Failed sign-ins allowed per window, counted per account and per client address.
 LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="5/15m")
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="20/15m")
-RATELIMIT_IP_META_KEY = "apps.core.http.client_ip"
+RATELIMIT_IP_META_KEY = "apps.core.http.ratelimit_ip"
 # Without the cache, sign-in stays possible (counted again once it is back): an outage
 # must not lock every customer out, and password hashing still slows guessing down.
 RATELIMIT_FAIL_OPEN = True
@@ -418,7 +418,7 @@ CELERY_TIMEZONE = TIME_ZONE
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.ShopAutoSchema",
     # Programs use knox tokens (hashed at rest, expiring, revocable one by one); the
     # browser's own pages may call the API with their session.
     "DEFAULT_AUTHENTICATION_CLASSES": [

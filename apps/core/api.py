@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers, status
@@ -77,6 +78,42 @@ class ErrorSerializer(serializers.Serializer[Any]):
     """The one error shape of the API (see exception_handler below)."""
 
     error = ErrorDetailSerializer()
+
+
+# Marks a header parameter that lets a caller without an account in (a guest's cart or
+# order token): `OpenApiParameter(..., extensions={GUEST_CREDENTIAL: True})`.
+GUEST_CREDENTIAL = "x-guest-credential"
+
+
+class ShopAutoSchema(AutoSchema):
+    """drf-spectacular's schema, with what every operation of a kind may answer.
+
+    - 429, in the one error shape, on every throttled operation that does not describe its
+      own (a login's limit, a sale's waiting room): the per-client rates apply to them all.
+    - 415 on every operation that reads a body: DRF refuses one it has no parser for.
+    - `{}` among the security requirements of an operation that takes a guest's token
+      header: the header stands in for an account, so signing in is optional there.
+    """
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        if "429" not in responses and self.view.get_throttles():
+            responses["429"] = self._error(
+                "Too many requests from this client; retry after `Retry-After` seconds."
+            )
+        if "requestBody" in operation and "415" not in responses:
+            responses["415"] = self._error("The body's Content-Type is not one listed here.")
+        guests = any(p.get(GUEST_CREDENTIAL) for p in operation.get("parameters", []))
+        if guests and {} not in operation.get("security", [{}]):
+            operation["security"].append({})
+        return operation
+
+    def _error(self, description: str) -> dict[str, Any]:
+        error = self.resolve_serializer(ErrorSerializer, "response")
+        return {"content": {"application/json": {"schema": error.ref}}, "description": description}
 
 
 def _fields(detail: Any) -> dict[str, list[str]]:

@@ -37,7 +37,8 @@ def test_schema_endpoint_serves_openapi_3_listing_every_endpoint(client):
         "cursor",
     }
     assert all(parameter.get("description") for parameter in listing["parameters"])
-    assert set(listing["responses"]) == {"200", "400"}
+    # 429: the per-client rate limits apply to every read (apps.core.api.ShopAutoSchema).
+    assert set(listing["responses"]) == {"200", "400", "429"}
 
 
 def test_schema_passes_drf_spectacular_validation_without_warnings():

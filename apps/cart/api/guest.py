@@ -28,13 +28,14 @@ from apps.cart.http import (
     header_cart,
 )
 from apps.cart.models import Cart
-from apps.core.api import ErrorSerializer
+from apps.core.api import GUEST_CREDENTIAL, ErrorSerializer
 
 CART_TOKEN = OpenApiParameter(
     CART_TOKEN_HEADER,
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
+    extensions={GUEST_CREDENTIAL: True},
     description="Without an account: the `token` POST /carts/ answered with, naming your "
     "guest cart. Ignored when signed in.",
 )

@@ -14,6 +14,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from apps.core.api import GUEST_CREDENTIAL
 from apps.orders import links, selectors
 from apps.orders.models import Order
 
@@ -23,6 +24,7 @@ ORDER_TOKEN = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
+    extensions={GUEST_CREDENTIAL: True},
     description="Without an account: the token POST /checkout/ answered a guest's order "
     "with (the same header). It opens that order only.",
 )

@@ -88,7 +88,14 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet[Order]):
     @extend_schema(
         summary="Your orders",
         description="Newest first, 20 per page by cursor: follow `next` and `previous`.",
-        responses={200: OrderListSerializer(many=True), 401: UNAUTHENTICATED},
+        responses={
+            200: OrderListSerializer(many=True),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="A `cursor` that is not one of this listing's (`fields.cursor`).",
+            ),
+            401: UNAUTHENTICATED,
+        },
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)

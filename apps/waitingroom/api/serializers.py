@@ -15,17 +15,24 @@ ERROR_CODE = "waiting_room"
 
 
 class WaitingRoomSerializer(serializers.Serializer[Any]):
-    """The 429 body: the API's one error shape, plus the caller's place in line."""
+    """The 429 body: the API's one error shape, plus the caller's place in line.
+
+    The place is absent when the 429 is the caller's request rate (`throttled`), which the
+    same operations answer too.
+    """
 
     error = ErrorDetailSerializer()
     ticket = serializers.CharField(
-        help_text=f"Send it back in the `{TICKET_HEADER}` header when retrying."
+        required=False, help_text=f"Send it back in the `{TICKET_HEADER}` header when retrying."
     )
     position = serializers.IntegerField(
-        allow_null=True, min_value=1, help_text="Place in line, 1 being next."
+        required=False, allow_null=True, min_value=1, help_text="Place in line, 1 being next."
     )
     estimated_wait_seconds = serializers.IntegerField(
-        allow_null=True, min_value=0, help_text="A rough estimate; null when unknown."
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="A rough estimate; null when unknown.",
     )
 
 

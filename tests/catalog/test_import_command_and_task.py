@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import io
-import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.management import CommandError, call_command
 from PIL import Image
 
@@ -17,6 +14,7 @@ from apps.catalog.imports.services import catalog_import_start
 from apps.catalog.models import CatalogImport, ProductImage, StockMovement, Variant
 from config.celery import app as celery_app
 from tests.catalog.import_support import csv_bytes, row, uploaded
+from tests.celery_support import real_worker, wait_for  # noqa: F401 - real_worker: a fixture
 
 Status = CatalogImport.Status
 
@@ -70,36 +68,22 @@ def test_the_command_refuses_an_unreadable_file(tmp_path):
         call_command("import_catalog", str(tmp_path / "missing.csv"))
 
 
-def _wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout}s")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def real_worker(transactional_db) -> Iterator[None]:
-    celery_app.conf.task_always_eager = False
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
-
-
 def _status(job: CatalogImport) -> str:
     job.refresh_from_db()
     return job.status
 
 
 @pytest.mark.redis
-def test_an_upload_is_checked_and_imported_by_a_real_worker_through_redis(real_worker):
+@pytest.mark.usefixtures("real_worker")
+def test_an_upload_is_checked_and_imported_by_a_real_worker_through_redis():
     assert celery_app.conf.broker_url.startswith("redis://")
     job = uploaded(csv_bytes([row("K-1"), row("K-2", options="Size: 2")]), background=True)
-    _wait_for(lambda: _status(job) != Status.PENDING)
+    wait_for(lambda: _status(job) != Status.PENDING)
     assert job.status == Status.CHECKED
     assert not Variant.objects.exists()
 
     assert catalog_import_start(job=job)
-    _wait_for(lambda: _status(job) != Status.QUEUED)
+    wait_for(lambda: _status(job) != Status.QUEUED)
     assert job.status == Status.DONE
     assert Variant.objects.count() == 2
 

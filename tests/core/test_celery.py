@@ -3,39 +3,22 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.urls import reverse
 
 from apps.accounts.services import password_reset_request
 from config.celery import app as celery_app
-
-
-def _wait_for(condition, timeout: float = 20.0) -> None:
-    """Polls `condition` until it holds, failing after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout}s")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def real_worker(transactional_db) -> Iterator[None]:
-    celery_app.conf.task_always_eager = False
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
+from tests.celery_support import real_worker, wait_for  # noqa: F401 - real_worker: a fixture
 
 
 @pytest.mark.redis
-def test_password_reset_email_goes_through_redis_to_a_real_worker(real_worker, shopper):
+@pytest.mark.usefixtures("real_worker")
+def test_password_reset_email_goes_through_redis_to_a_real_worker(shopper):
     assert celery_app.conf.broker_url.startswith("redis://")
     password_reset_request(email=shopper.email)
-    _wait_for(lambda: len(mail.outbox) == 1)
+    wait_for(lambda: len(mail.outbox) == 1)
     assert mail.outbox[0].to == [shopper.email]
     assert "/accounts/password/reset/" in mail.outbox[0].body
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -207,6 +208,15 @@ class MergeChange:
 
 
 @transaction.atomic
+def cart_guest_get_or_create(*, token: uuid.UUID) -> Cart:
+    """The guest cart of an API cart token, made by the first thing put in it.
+
+    Two first adds at once with one token make one cart: the token is unique.
+    """
+    cart, _ = Cart.objects.get_or_create(token=token, user=None)
+    return cart
+
+
 def cart_merge(*, source: Cart, user: User) -> tuple[Cart, list[MergeChange]]:
     """Moves an anonymous cart into the user's cart at sign-in.
 

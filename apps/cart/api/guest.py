@@ -28,6 +28,7 @@ from apps.cart.http import (
     header_cart,
 )
 from apps.cart.models import Cart
+from apps.cart.services import cart_guest_get_or_create
 from apps.core.api import GUEST_CREDENTIAL, ErrorSerializer
 
 CART_TOKEN = OpenApiParameter(
@@ -86,8 +87,7 @@ def request_cart(request: Request, *, create: bool = False) -> Cart | None:
         return cart
     if not create:
         return None
-    # Two first adds at once with one token make one cart: the token is unique.
-    cart, _ = Cart.objects.get_or_create(token=cart.token, user=None)
+    cart = cart_guest_get_or_create(token=cart.token)
     request._guest_cart = cart
     return cart
 

@@ -217,6 +217,7 @@ def cart_guest_get_or_create(*, token: uuid.UUID) -> Cart:
     return cart
 
 
+@transaction.atomic
 def cart_merge(*, source: Cart, user: User) -> tuple[Cart, list[MergeChange]]:
     """Moves an anonymous cart into the user's cart at sign-in.
 
